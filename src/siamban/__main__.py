@@ -1,0 +1,5 @@
+import sys
+
+from siamban.cli import main
+
+sys.exit(main())

@@ -1,0 +1,32 @@
+"""One call from a config and weights to a ready tracker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
+from siamban.errors import CheckpointError
+from siamban.models import build_model, load_weights
+from siamban.tracker import SiamBANTracker
+
+
+def create_tracker(
+    config: str | Path | SiamBANConfig,
+    weights: str | Path | None,
+    preset: str | None = None,
+    device: str | torch.device | None = None,
+    rgb: bool = False,
+) -> SiamBANTracker:
+    """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
+
+    ``preset`` swaps in the tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
+    """
+    cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
+    if preset:
+        cfg = with_tracker_preset(cfg, preset)
+    if weights is None:
+        raise CheckpointError("no weights given: pass the model's checkpoint (e.g. an official model.pth)")
+    model = load_weights(build_model(cfg), weights)
+    return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)

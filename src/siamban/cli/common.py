@@ -1,0 +1,37 @@
+"""Options shared by the subcommands that build a tracker (track, test, tune, export, vot)."""
+
+from __future__ import annotations
+
+import argparse
+
+from siamban.api import create_tracker
+from siamban.errors import InputError
+from siamban.tracker import SiamBANTracker
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("model")
+    group.add_argument(
+        "--config",
+        default="siamban_r50_l234",
+        help="experiment: a bundled name or a config.yaml path (default: %(default)s)",
+    )
+    group.add_argument("--weights", help="checkpoint (.pth): an official model.pth or one siamban saved")
+    group.add_argument("--preset", help="tracker hyper-parameters of a benchmark: vot2018, vot2019, otb100, default")
+    group.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present, else cpu)")
+
+
+def tracker_from_args(args: argparse.Namespace) -> SiamBANTracker:
+    return create_tracker(args.config, args.weights, preset=args.preset, device=args.device)
+
+
+def parse_box(text: str) -> tuple[float, float, float, float]:
+    """Parse ``x,y,w,h`` into four floats, or raise InputError naming the text."""
+    parts = [p for p in text.replace(" ", ",").split(",") if p]
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"--init {text!r}: expected four numbers x,y,w,h") from None
+    if len(values) != 4:
+        raise InputError(f"--init {text!r}: expected four numbers x,y,w,h, got {len(values)}")
+    return values  # type: ignore[return-value]

@@ -1,0 +1,75 @@
+"""``siamban track INPUT --init x,y,w,h``: follow an object through a video, folder of images or webcam."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from tqdm import tqdm
+
+from siamban.cli.common import add_model_options, parse_box, tracker_from_args
+from siamban.errors import InputError
+from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
+from siamban.tracker.sequence import track_frames
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("track", help="track an object in a video, image folder/glob or webcam")
+    p.add_argument("input", help="video file, image folder, glob such as 'frames/*.jpg', or webcam index")
+    p.add_argument("--init", help="first box x,y,w,h in pixels (0-based); with --show and no --init, draw it")
+    p.add_argument("-o", "--output", help="box file, one x,y,w,h,score line per frame (default: NAME_boxes.txt)")
+    p.add_argument("--video", help="also write an annotated video here (.mp4, .avi, .mkv)")
+    p.add_argument("--show", action="store_true", help="display the tracking live (Esc or q stops)")
+    add_model_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    source = open_frames(args.input)
+    if args.init is None and not args.show:
+        raise InputError("no first box: give --init x,y,w,h (or --show to draw it)")
+    init_box = parse_box(args.init) if args.init else None
+    tracker = tracker_from_args(args)
+    output = Path(args.output or f"{source.name}_boxes.txt")
+
+    viewer = None
+    if args.show:
+        from siamban.io.viewer import Viewer
+
+        viewer = Viewer(f"siamban - {source.name}")
+    frames = iter(source)
+    first = next(frames, None)
+    if first is None:
+        raise InputError(f"{args.input}: no frame could be read")
+    if init_box is None:
+        init_box = viewer.select_box(first)  # type: ignore[union-attr]
+
+    def all_frames():
+        yield first
+        yield from frames
+
+    video = None
+    progress = tqdm(total=source.count, unit="frame", desc=source.name, dynamic_ncols=True)
+    n = 0
+    try:
+        with BoxWriter(output) as boxes:
+            for _index, frame, result in track_frames(tracker, all_frames(), init_box):
+                boxes.write(result.box, result.score)
+                n += 1
+                progress.update(1)
+                if args.video or viewer:
+                    canvas = draw_box(frame.copy(), result.box, label=f"{result.score:.2f}")
+                    if args.video:
+                        if video is None:
+                            video = AnnotatedVideoWriter(args.video, source.fps, (frame.shape[1], frame.shape[0]))
+                        video.write(canvas)
+                    if viewer and not viewer.show(canvas):
+                        break
+    finally:
+        progress.close()
+        if video is not None:
+            video.close()
+        if viewer is not None:
+            viewer.close()
+    print(f"{n} frames -> {output}" + (f", {args.video}" if args.video else ""))
+    return 0

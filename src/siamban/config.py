@@ -1,0 +1,411 @@
+"""Typed configuration: dataclasses that read and write the official SiamBAN ``config.yaml`` layout.
+
+The YAML layout is the official one (upper-case sections ``BACKBONE``, ``ADJUST``, ``BAN``, ``POINT``, ``TRACK``,
+``TRAIN``, ``DATASET``; architecture arguments under ``KWARGS``), so an official experiment file loads unchanged.
+In Python the sections have descriptive names (``neck`` for ``ADJUST``, ``head`` for ``BAN``) and every value is a
+typed field. Keys this package adds (for instance ``DATASET.LABEL_SHAPE``) follow the same upper-case style.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from siamban.errors import ConfigError
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class BackboneConfig:
+    """Feature extractor. ``kwargs`` go to the backbone's constructor (e.g. ``used_layers`` for ResNet-50)."""
+
+    type: str = "resnet50"
+    kwargs: dict[str, Any] = field(default_factory=lambda: {"used_layers": [2, 3, 4]})
+    pretrained: str = ""
+    train_layers: tuple[str, ...] = ("layer2", "layer3", "layer4")
+    train_epoch: int = 10
+    layers_lr: float = 0.1
+
+
+@dataclass(frozen=True)
+class NeckConfig:
+    """1x1 adjust layers to a common width, with the centre crop of template features."""
+
+    enabled: bool = True
+    type: str = "AdjustAllLayer"
+    in_channels: tuple[int, ...] = (512, 1024, 2048)
+    out_channels: tuple[int, ...] = (256, 256, 256)
+    center_size: int = 7  # template features narrower than `crop_below` keep only this centre window
+    crop_below: int = 20
+
+    _yaml_keys = {"enabled": "ADJUST"}
+    _kwargs_fields = ("in_channels", "out_channels", "center_size", "crop_below")
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """Box adaptive heads: one depth-wise correlation head per level, fused with learned weights."""
+
+    enabled: bool = True
+    type: str = "MultiBAN"
+    in_channels: tuple[int, ...] = (256, 256, 256)
+    cls_out_channels: int = 2
+    weighted: bool = True
+    hidden_channels: int = 0  # 0: same as the input width (the official heads); smaller for light models
+    kernel_size: int = 3
+
+    _yaml_keys = {"enabled": "BAN"}
+    _kwargs_fields = ("in_channels", "cls_out_channels", "weighted", "hidden_channels", "kernel_size")
+
+
+@dataclass(frozen=True)
+class PointConfig:
+    stride: int = 8
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Tracker
+
+
+@dataclass(frozen=True)
+class TrackConfig:
+    """Online tracker hyper-parameters (the official ``TRACK`` section); defaults are the official code defaults."""
+
+    type: str = "SiamBANTracker"
+    penalty_k: float = 0.14
+    window_influence: float = 0.45
+    lr: float = 0.30
+    exemplar_size: int = 127
+    instance_size: int = 255
+    base_size: int = 8
+    context_amount: float = 0.5
+    # Target-lost detection (siamban addition): below `lost_score` for `lost_frames` frames in a row means lost.
+    lost_score: float = 0.0
+    lost_frames: int = 5
+
+    def score_size(self, stride: int) -> int:
+        """Side of the output maps: ``(instance - exemplar) // stride + 1 + base_size`` (25 for the defaults)."""
+        return (self.instance_size - self.exemplar_size) // stride + 1 + self.base_size
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Training
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """One phase of the learning-rate schedule (``TRAIN.LR`` or ``TRAIN.LR_WARMUP``)."""
+
+    type: str = "log"
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    warmup: bool = True  # only meaningful for the warm-up phase
+    epoch: int = 5  # warm-up length in epochs
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    neg_num: int = 16
+    pos_num: int = 16
+    total_num: int = 64
+    exemplar_size: int = 127
+    search_size: int = 255
+    base_size: int = 8
+    output_size: int = 25
+    resume: str = ""
+    pretrained: str = ""
+    log_dir: str = "./logs"
+    snapshot_dir: str = "./snapshot"
+    epoch: int = 20
+    start_epoch: int = 0
+    batch_size: int = 32
+    num_workers: int = 1
+    momentum: float = 0.9
+    weight_decay: float = 0.0001
+    cls_weight: float = 1.0
+    loc_weight: float = 1.0
+    print_freq: int = 20
+    log_grads: bool = False
+    grad_clip: float = 10.0
+    base_lr: float = 0.005
+    lr: ScheduleConfig = field(
+        default_factory=lambda: ScheduleConfig(type="log", kwargs={"start_lr": 0.005, "end_lr": 0.00005})
+    )
+    lr_warmup: ScheduleConfig = field(
+        default_factory=lambda: ScheduleConfig(
+            type="step", epoch=5, kwargs={"start_lr": 0.001, "end_lr": 0.005, "step": 1}
+        )
+    )
+    seed: int = 123456  # siamban addition: every random draw of a run derives from it
+    amp: bool = True  # siamban addition: bf16 autocast on CUDA
+
+
+@dataclass(frozen=True)
+class AugmentationConfig:
+    shift: float = 4
+    scale: float = 0.05
+    blur: float = 0.0
+    flip: float = 0.0
+    color: float = 1.0
+
+
+@dataclass(frozen=True)
+class DatasetSourceConfig:
+    """One training dataset in the prepared (crop511 + JSON index) layout."""
+
+    root: str = ""
+    anno: str = ""
+    frame_range: int = 100
+    num_use: int = 100000
+
+
+def _default_sources() -> dict[str, DatasetSourceConfig]:
+    def src(folder: str, anno: str, frame_range: int, num_use: int) -> DatasetSourceConfig:
+        return DatasetSourceConfig(
+            root=f"training_dataset/{folder}/crop511",
+            anno=f"training_dataset/{folder}/{anno}",
+            frame_range=frame_range,
+            num_use=num_use,
+        )
+
+    return {
+        "VID": src("vid", "train.json", 100, 100000),
+        "YOUTUBEBB": src("yt_bb", "train.json", 3, 200000),
+        "COCO": src("coco", "train2017.json", 1, 100000),
+        "DET": src("det", "train.json", 1, 200000),
+        "GOT10K": src("got_10k", "train.json", 100, 200000),
+        "LASOT": src("lasot", "train.json", 100, 200000),
+    }
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    names: tuple[str, ...] = ("VID", "YOUTUBEBB", "DET", "COCO", "GOT10K", "LASOT")
+    videos_per_epoch: int = 1000000
+    template: AugmentationConfig = field(default_factory=AugmentationConfig)
+    search: AugmentationConfig = field(
+        default_factory=lambda: AugmentationConfig(shift=64, scale=0.18, blur=0.0, flip=0.0, color=1.0)
+    )
+    neg: float = 0.2
+    gray: float = 0.0
+    label_shape: str = "ellipse"  # siamban addition: ellipse | circle | rectangle (the paper's ablation)
+    sources: dict[str, DatasetSourceConfig] = field(default_factory=_default_sources)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Whole experiment
+
+
+@dataclass(frozen=True)
+class SiamBANConfig:
+    """A whole experiment: model, tracker, training. ``load_config`` reads the official YAML layout."""
+
+    meta_arc: str = "siamban_r50_l234"
+    cuda: bool = True
+    backbone: BackboneConfig = field(default_factory=BackboneConfig)
+    neck: NeckConfig = field(default_factory=NeckConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)
+    point: PointConfig = field(default_factory=PointConfig)
+    track: TrackConfig = field(default_factory=TrackConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    dataset: DatasetConfig = field(default_factory=DatasetConfig)
+
+    _yaml_keys = {"neck": "ADJUST", "head": "BAN"}
+
+    @property
+    def score_size(self) -> int:
+        return self.track.score_size(self.point.stride)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# YAML in and out
+
+
+def _yaml_key(cls: type, name: str) -> str:
+    return getattr(cls, "_yaml_keys", {}).get(name, name.upper())
+
+
+def _coerce(tp: Any, value: Any, where: str) -> Any:
+    """Convert a YAML value to the annotated type ``tp``, or raise ConfigError naming ``where``."""
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        return _from_mapping(tp, value, where)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        return None if value is None else _coerce(args[0], value, where)
+    if origin is tuple:
+        if not isinstance(value, (list, tuple)):
+            value = [value]
+        (item,) = typing.get_args(tp)[:1]
+        return tuple(_coerce(item, v, f"{where}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
+        _, vt = typing.get_args(tp)
+        return {str(k): _coerce(vt, v, f"{where}.{k}") for k, v in value.items()}
+    if tp is Any:
+        return value
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true/false, got {value!r}")
+        return value
+    if tp in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        if tp is int and float(value) != int(value):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return tp(value)
+    if tp is str:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    raise ConfigError(f"{where}: unsupported type {tp}")  # pragma: no cover - programming error
+
+
+def _from_mapping(cls: type, data: Mapping[str, Any], where: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    by_key = {_yaml_key(cls, f.name): f.name for f in dataclasses.fields(cls)}
+    data = dict(data)
+    kwargs_fields = getattr(cls, "_kwargs_fields", None)
+    if kwargs_fields is not None and "KWARGS" in data:
+        # ADJUST/BAN keep their architecture arguments under KWARGS; they are typed fields here.
+        for key, value in (data.pop("KWARGS") or {}).items():
+            if key not in kwargs_fields:
+                raise ConfigError(f"{where}KWARGS.{key}: unknown argument (known: {', '.join(kwargs_fields)})")
+            data[key.upper()] = value
+    values: dict[str, Any] = {}
+    extra_sources: dict[str, Any] = {}
+    for key, value in data.items():
+        name = by_key.get(str(key))
+        if name is None:
+            if cls is DatasetConfig and isinstance(value, Mapping):
+                extra_sources[str(key)] = value  # per-dataset sections: DATASET.VID, DATASET.COCO, ...
+                continue
+            raise ConfigError(f"{where}{key}: unknown key")
+        values[name] = _coerce(hints[name], value, f"{where}{key}")
+    if cls is DatasetConfig and extra_sources:
+        sources = dict(_default_sources())
+        for name, section in extra_sources.items():
+            base = dataclasses.asdict(sources.get(name, DatasetSourceConfig()))
+            base.update({k.lower(): v for k, v in section.items()})
+            sources[name] = _coerce(DatasetSourceConfig, {k.upper(): v for k, v in base.items()}, f"{where}{name}.")
+        values["sources"] = sources
+    return cls(**values)
+
+
+def config_from_dict(data: Mapping[str, Any]) -> SiamBANConfig:
+    """Build a config from a parsed YAML mapping in the official layout; unknown keys raise ConfigError."""
+    return _from_mapping(SiamBANConfig, data, "")
+
+
+def _to_yaml_value(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj):
+        cls = type(obj)
+        out: dict[str, Any] = {}
+        kwargs_fields = getattr(cls, "_kwargs_fields", ())
+        kwargs: dict[str, Any] = {}
+        for f in dataclasses.fields(obj):
+            value = _to_yaml_value(getattr(obj, f.name))
+            if f.name in kwargs_fields:
+                kwargs[f.name] = value
+            elif f.name == "sources":
+                out.update(value)
+            else:
+                out[_yaml_key(cls, f.name)] = value
+        if kwargs:
+            out["KWARGS"] = kwargs
+        return out
+    if isinstance(obj, tuple):
+        return [_to_yaml_value(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: _to_yaml_value(v) for k, v in obj.items()}
+    return obj
+
+
+def config_to_dict(cfg: SiamBANConfig) -> dict[str, Any]:
+    """The config as a mapping in the official YAML layout (``config_from_dict`` inverts it)."""
+    return _to_yaml_value(cfg)
+
+
+def load_config(path: str | Path) -> SiamBANConfig:
+    """Read an experiment ``config.yaml`` (official or siamban layout)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: config file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return config_from_dict(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Block-style mappings, flow-style lists: the look of the official config files."""
+
+
+_ConfigDumper.add_representer(
+    list, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+
+
+def save_config(cfg: SiamBANConfig, path: str | Path, header: str = "") -> None:
+    """Write the config in the official YAML layout (``header`` lines become leading comments)."""
+    comment = "".join(f"# {line}\n" for line in header.splitlines())
+    text = yaml.dump(config_to_dict(cfg), Dumper=_ConfigDumper, sort_keys=False, width=120)
+    Path(path).write_text(comment + text)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# Bundled experiments and tracker presets
+
+CONFIG_DIR = Path(__file__).parent / "configs"
+
+#: Per-benchmark tracker hyper-parameters of the official experiments (WINDOW_INFLUENCE, PENALTY_K, LR).
+TRACKER_PRESETS: dict[str, dict[str, float]] = {
+    "vot2018": {"window_influence": 0.4632532824922313, "penalty_k": 0.08513642556896711, "lr": 0.44418184746462425},
+    "vot2019": {"window_influence": 0.334450048565355, "penalty_k": 0.0012159181005195463, "lr": 0.46386814967815493},
+    "otb100": {"window_influence": 0.3850733326567302, "penalty_k": 0.020530504470126613, "lr": 0.4730770315643308},
+    "default": {"window_influence": 0.45, "penalty_k": 0.14, "lr": 0.30},
+}
+
+
+def with_tracker_preset(cfg: SiamBANConfig, preset: str) -> SiamBANConfig:
+    """Return ``cfg`` with the tracker hyper-parameters of a named preset (``vot2018``, ``otb100``, ...)."""
+    key = preset.lower()
+    if key not in TRACKER_PRESETS:
+        raise ConfigError(f"unknown tracker preset {preset!r} (known: {', '.join(TRACKER_PRESETS)})")
+    return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, **TRACKER_PRESETS[key]))
+
+
+def bundled_config_names() -> list[str]:
+    """Names of the experiment configs shipped with the package."""
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def resolve_config(name_or_path: str | Path) -> SiamBANConfig:
+    """Load a config from a path, or a bundled experiment by name (``siamban_r50_l234``)."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_config(path)
+    bundled = CONFIG_DIR / f"{name_or_path}.yaml"
+    if bundled.is_file():
+        return load_config(bundled)
+    raise ConfigError(
+        f"{name_or_path}: no such config file or bundled experiment (bundled: {', '.join(bundled_config_names())})"
+    )

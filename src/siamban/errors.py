@@ -1,0 +1,23 @@
+"""Exceptions raised by siamban. The CLI turns each into one line and a non-zero exit."""
+
+from __future__ import annotations
+
+
+class SiamBANError(Exception):
+    """Base class of every error siamban raises on purpose (bad input, bad files, bad configuration)."""
+
+
+class ConfigError(SiamBANError):
+    """A configuration file or value is malformed or unknown."""
+
+
+class CheckpointError(SiamBANError):
+    """A checkpoint is missing, unreadable, or does not fit the model."""
+
+
+class InputError(SiamBANError):
+    """A video, image, box or other user input is missing or unusable."""
+
+
+class DatasetError(SiamBANError):
+    """A dataset on disk is missing or malformed (the message names the file and line)."""

@@ -1,0 +1,123 @@
+"""Box formats, overlaps and image crops, in one place.
+
+Conventions: boxes are float arrays in 0-based pixel coordinates. ``xywh`` is (x, y, w, h) with (x, y) the top-left
+corner; ``cxcywh`` is (centre x, centre y, w, h); ``xyxy`` is (x1, y1, x2, y2). Conversions between ``xywh`` and
+``cxcywh`` follow the official tracker: the centre of a box is ``x + (w - 1) / 2`` when a box is *read* (init) and a
+reported box is ``cx - w / 2`` (the official code is asymmetric; we keep it, it made the published numbers).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from siamban.errors import InputError
+
+
+def xywh_to_xyxy(box: np.ndarray) -> np.ndarray:
+    """(x, y, w, h) -> (x1, y1, x2, y2) with x2 = x + w (works on (..., 4) arrays)."""
+    box = np.asarray(box, dtype=np.float64)
+    return np.concatenate([box[..., :2], box[..., :2] + box[..., 2:4]], axis=-1)
+
+
+def xyxy_to_xywh(box: np.ndarray) -> np.ndarray:
+    box = np.asarray(box, dtype=np.float64)
+    return np.concatenate([box[..., :2], box[..., 2:4] - box[..., :2]], axis=-1)
+
+
+def xyxy_to_cxcywh(box: np.ndarray) -> np.ndarray:
+    """(x1, y1, x2, y2) -> (cx, cy, w, h) with the centre at the midpoint (the official ``corner2center``)."""
+    box = np.asarray(box)
+    x1, y1, x2, y2 = box[..., 0], box[..., 1], box[..., 2], box[..., 3]
+    return np.stack([(x1 + x2) * 0.5, (y1 + y2) * 0.5, x2 - x1, y2 - y1], axis=-1)
+
+
+def cxcywh_to_xyxy(box: np.ndarray) -> np.ndarray:
+    box = np.asarray(box)
+    cx, cy, w, h = box[..., 0], box[..., 1], box[..., 2], box[..., 3]
+    return np.stack([cx - w * 0.5, cy - h * 0.5, cx + w * 0.5, cy + h * 0.5], axis=-1)
+
+
+def xywh_center(box: Sequence[float]) -> tuple[float, float]:
+    """Centre of an (x, y, w, h) box as the official tracker computes it: ``x + (w - 1) / 2``."""
+    x, y, w, h = (float(v) for v in box[:4])
+    return x + (w - 1) / 2, y + (h - 1) / 2
+
+
+def iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Axis-aligned IoU of (x, y, w, h) boxes (right edge ``x + w``), broadcast over leading axes, in [0, 1]."""
+    a = xywh_to_xyxy(a)
+    b = xywh_to_xyxy(b)
+    iw = np.clip(np.minimum(a[..., 2], b[..., 2]) - np.maximum(a[..., 0], b[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a[..., 3], b[..., 3]) - np.maximum(a[..., 1], b[..., 1]), 0, None)
+    inter = iw * ih
+    area_a = np.clip(a[..., 2] - a[..., 0], 0, None) * np.clip(a[..., 3] - a[..., 1], 0, None)
+    area_b = np.clip(b[..., 2] - b[..., 0], 0, None) * np.clip(b[..., 3] - b[..., 1], 0, None)
+    union = area_a + area_b - inter
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iou = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    return np.clip(iou, 0.0, 1.0)
+
+
+def context_size(size_wh: Sequence[float], context_amount: float) -> float:
+    """Side of the square SiamFC context window around a target of ``size_wh``: sqrt((w + c(w+h)) (h + c(w+h)))."""
+    w, h = float(size_wh[0]), float(size_wh[1])
+    pad = context_amount * (w + h)
+    return float(np.sqrt((w + pad) * (h + pad)))
+
+
+def check_box_xywh(box: Sequence[float], image_shape: tuple[int, ...]) -> np.ndarray:
+    """Validate an initial box against an image; raise InputError naming the problem."""
+    try:
+        arr = np.asarray([float(v) for v in box], dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"box {box!r}: expected four numbers x, y, w, h") from None
+    if arr.shape != (4,):
+        raise InputError(f"box {list(box)!r}: expected four numbers x, y, w, h, got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise InputError(f"box {arr.tolist()}: values must be finite")
+    x, y, w, h = arr
+    if w <= 0 or h <= 0:
+        raise InputError(f"box {arr.tolist()}: width and height must be positive (got w={w:g}, h={h:g})")
+    height, width = image_shape[:2]
+    if x >= width or y >= height or x + w <= 0 or y + h <= 0:
+        raise InputError(f"box {arr.tolist()}: lies outside the {width}x{height} frame")
+    return arr
+
+
+def crop_window(
+    image: np.ndarray,
+    center: Sequence[float],
+    out_size: int,
+    window_size: int,
+    pad_color: np.ndarray,
+) -> np.ndarray:
+    """Cut a ``window_size`` square centred on ``center`` and resize it to ``out_size`` (the official crop).
+
+    The window's first pixel is ``floor(c - (s + 1) / 2 + 0.5)``; where it leaves the image it is filled with
+    ``pad_color`` (cast to uint8 the way NumPy assignment does, i.e. truncated). Resizing uses OpenCV bilinear and
+    happens only when the window is not already ``out_size``. Returns an ``out_size x out_size x 3`` uint8 array.
+    """
+    s = int(window_size)
+    if s < 1:
+        raise InputError(f"crop window of size {window_size} is empty")
+    height, width = image.shape[:2]
+    c = (s + 1) / 2
+    xmin = int(np.floor(center[0] - c + 0.5))
+    ymin = int(np.floor(center[1] - c + 0.5))
+    xmax, ymax = xmin + s, ymin + s  # exclusive
+    if xmin >= 0 and ymin >= 0 and xmax <= width and ymax <= height:
+        patch = image[ymin:ymax, xmin:xmax]
+    else:
+        # Same pixels as padding the whole frame and cutting, without copying the frame.
+        patch = np.empty((s, s, image.shape[2]), dtype=np.uint8)
+        patch[...] = np.asarray(pad_color, dtype=np.float64).astype(np.uint8)
+        sx0, sy0 = max(xmin, 0), max(ymin, 0)
+        sx1, sy1 = min(xmax, width), min(ymax, height)
+        if sx1 > sx0 and sy1 > sy0:
+            patch[sy0 - ymin : sy1 - ymin, sx0 - xmin : sx1 - xmin] = image[sy0:sy1, sx0:sx1]
+    if s != out_size:
+        patch = cv2.resize(patch, (out_size, out_size))
+    return np.ascontiguousarray(patch)

@@ -1,0 +1,89 @@
+"""Reading model weights: official model-zoo files and our own checkpoints, with honest key reporting."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+from siamban.errors import CheckpointError
+
+_WRAPPER_KEYS = ("state_dict", "model")
+
+
+def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
+    """Load a state dict from ``path`` with ``weights_only=True``.
+
+    Accepts a raw state dict, a training checkpoint ``{'state_dict': ..., 'epoch', 'optimizer'}`` (official) or
+    ``{'model': ...}`` (ours), with or without a ``module.`` prefix (DataParallel/DDP).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint file not found")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
+    return unwrap_state_dict(obj, str(path))
+
+
+def unwrap_state_dict(obj: Any, where: str = "checkpoint") -> dict[str, torch.Tensor]:
+    """Strip a training-checkpoint wrapper and a ``module.`` prefix; keep only tensors."""
+    if isinstance(obj, Mapping):
+        for key in _WRAPPER_KEYS:
+            if key in obj and isinstance(obj[key], Mapping):
+                obj = obj[key]
+                break
+    if not isinstance(obj, Mapping) or not obj:
+        raise CheckpointError(f"{where}: holds no state dict")
+    state = {}
+    for key, value in obj.items():
+        if not isinstance(value, torch.Tensor):
+            continue
+        name = key[len("module.") :] if key.startswith("module.") else key
+        state[name] = value
+    if not state:
+        raise CheckpointError(f"{where}: holds no tensors")
+    return state
+
+
+def _summarise(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor]) -> tuple[list, list, list]:
+    """Compare ``state`` with ``model``'s: (missing keys, unexpected keys, [(key, expected, got) mis-shaped])."""
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    misshaped = [
+        (k, tuple(expected[k].shape), tuple(state[k].shape))
+        for k in expected
+        if k in state and tuple(expected[k].shape) != tuple(state[k].shape)
+    ]
+    return missing, unexpected, misshaped
+
+
+def load_weights(model: nn.Module, source: str | Path | Mapping[str, torch.Tensor], strict: bool = True) -> nn.Module:
+    """Load weights into ``model``; with ``strict``, any missing, unexpected or mis-shaped key is one clear error."""
+    where = str(source) if isinstance(source, (str, Path)) else "state dict"
+    state = read_state_dict(source) if isinstance(source, (str, Path)) else unwrap_state_dict(source, where)
+    missing, unexpected, misshaped = check_state_dict(model, state)
+    if misshaped or (strict and (missing or unexpected)):
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} missing ({_summarise(missing)})")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected ({_summarise(unexpected)})")
+        if misshaped:
+            shown = [f"{k} expects {list(e)} got {list(g)}" for k, e, g in misshaped]
+            parts.append(f"{len(misshaped)} mis-shaped ({_summarise(shown, 3)})")
+        raise CheckpointError(f"{where} does not fit the model config: " + "; ".join(parts))
+    model.load_state_dict(state, strict=False)
+    return model

@@ -1,0 +1,117 @@
+"""The online SiamBAN tracker, OpenCV style: ``init(image, box)`` then ``track(image)`` per frame."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from siamban.config import TrackConfig
+from siamban.errors import InputError
+from siamban.geometry import check_box_xywh, context_size, crop_window, xywh_center
+from siamban.models.siamban import SiamBAN
+from siamban.tracker.postprocess import TargetState, cosine_window, point_grid, update_state
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    """What ``track`` returns for one frame.
+
+    ``box`` is (x, y, w, h) in 0-based frame pixels; ``score`` the classification score of the chosen box.
+    """
+
+    box: tuple[float, float, float, float]
+    score: float
+
+
+def default_device() -> torch.device:
+    """CUDA when present, else CPU."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_image(image: np.ndarray, what: str = "image") -> np.ndarray:
+    """Validate an HxWx3 uint8 frame; raise InputError naming what is wrong."""
+    if not isinstance(image, np.ndarray):
+        raise InputError(f"{what}: expected an HxWx3 uint8 numpy array, got {type(image).__name__}")
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise InputError(f"{what}: expected shape HxWx3, got {image.shape}")
+    if image.dtype != np.uint8:
+        raise InputError(f"{what}: expected dtype uint8, got {image.dtype}")
+    if image.shape[0] < 1 or image.shape[1] < 1:
+        raise InputError(f"{what}: empty image {image.shape}")
+    return image
+
+
+def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
+    """HxWx3 uint8 crop -> (1, 3, H, W) float32 tensor with raw pixel values (no normalisation)."""
+    return torch.from_numpy(patch).to(device).permute(2, 0, 1).unsqueeze(0).float()
+
+
+class SiamBANTracker:
+    """Follow one target with a SiamBAN network.
+
+    Images are HxWx3 uint8 arrays, BGR by default (as OpenCV reads them); pass ``rgb=True`` for RGB input.
+    """
+
+    def __init__(
+        self,
+        model: SiamBAN,
+        config: TrackConfig | None = None,
+        stride: int = 8,
+        device: str | torch.device | None = None,
+        rgb: bool = False,
+    ) -> None:
+        self.config = config or TrackConfig()
+        self.device = torch.device(device) if device is not None else default_device()
+        self.model = model.to(self.device).eval()
+        self.rgb = rgb
+        size = self.config.score_size(stride)
+        self.points = point_grid(stride, size)
+        self.window = cosine_window(size)
+        self.kernels: tuple[torch.Tensor, ...] | None = None
+        self.state: TargetState | None = None
+        self.channel_average: np.ndarray | None = None
+
+    def _bgr(self, image: np.ndarray, what: str) -> np.ndarray:
+        image = check_image(image, what)
+        return np.ascontiguousarray(image[:, :, ::-1]) if self.rgb else image
+
+    @torch.inference_mode()
+    def init(self, image: np.ndarray, box_xywh: Sequence[float]) -> None:
+        """Start following the object in ``box_xywh`` (x, y, w, h, 0-based pixels) of ``image``."""
+        image = self._bgr(image, "init image")
+        box = check_box_xywh(box_xywh, image.shape)
+        cx, cy = xywh_center(box)
+        self.state = TargetState(center=np.array([[cx, cy]]), size=np.array([[box[2], box[3]]]))
+        self.channel_average = image.mean(axis=(0, 1))
+        s_z = round(context_size(box[2:], self.config.context_amount))
+        z_crop = crop_window(image, (cx, cy), self.config.exemplar_size, s_z, self.channel_average)
+        self.kernels = self.model.template(image_to_tensor(z_crop, self.device))
+
+    @torch.inference_mode()
+    def track(self, image: np.ndarray) -> TrackResult:
+        """Locate the target in the next frame."""
+        if self.state is None or self.kernels is None:
+            raise InputError("track() called before init(): give the tracker a first frame and box")
+        image = self._bgr(image, "frame")
+        cfg = self.config
+        s_z = context_size(self.state.size[0], cfg.context_amount)
+        scale_z = cfg.exemplar_size / s_z
+        s_x = round(s_z * (cfg.instance_size / cfg.exemplar_size))
+        x_crop = crop_window(image, self.state.center[0], cfg.instance_size, s_x, self.channel_average)
+        cls, loc = self.model.track(image_to_tensor(x_crop, self.device), self.kernels)
+        step = update_state(
+            cls.float().cpu().numpy(),
+            loc.float().cpu().numpy(),
+            self.state,
+            np.array([scale_z]),
+            np.array([image.shape[:2]]),
+            cfg,
+            self.points,
+            self.window,
+        )
+        self.state = step.state
+        x, y, w, h = self.state.boxes_xywh()[0]
+        return TrackResult(box=(float(x), float(y), float(w), float(h)), score=float(step.best_score[0]))
