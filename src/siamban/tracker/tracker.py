@@ -45,8 +45,11 @@ def check_image(image: np.ndarray, what: str = "image") -> np.ndarray:
 
 
 def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
-    """HxWx3 uint8 crop -> (1, 3, H, W) float32 tensor with raw pixel values (no normalisation)."""
-    return torch.from_numpy(patch).to(device).permute(2, 0, 1).unsqueeze(0).float()
+    """HxWx3 uint8 crop -> (1, 3, H, W) contiguous float32 tensor with raw pixel values (no normalisation).
+
+    Contiguous NCHW like the official code: another memory layout changes the convolutions' summation order.
+    """
+    return torch.from_numpy(patch).to(device).permute(2, 0, 1).unsqueeze(0).float().contiguous()
 
 
 class SiamBANTracker:

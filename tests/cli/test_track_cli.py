@@ -1,0 +1,112 @@
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from probe_model import PROBE_CONFIG, moving_square_video, probe_model
+from siamban.cli import main
+from siamban.config import save_config
+from siamban.geometry import iou_xywh
+
+
+@pytest.fixture(scope="module")
+def probe_files(tmp_path_factory):
+    root = tmp_path_factory.mktemp("probe")
+    save_config(PROBE_CONFIG, root / "probe.yaml")
+    torch.save({"model": probe_model().state_dict(), "epoch": 1}, root / "probe.pth")
+    frames, boxes = moving_square_video(24)
+    video = cv2.VideoWriter(str(root / "square.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 240))
+    for frame in frames:
+        video.write(frame)
+    video.release()
+    folder = root / "frames"
+    folder.mkdir()
+    for i, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"{i + 1}.png"), frame)  # 1.png .. 24.png: natural order, not 1, 10, 11, ...
+    return root, boxes
+
+
+def _model_args(root):
+    return ["--config", str(root / "probe.yaml"), "--weights", str(root / "probe.pth"), "--device", "cpu"]
+
+
+def _init(box):
+    return ",".join(str(int(v)) for v in box)
+
+
+def test_tracks_a_video_file_end_to_end(probe_files, tmp_path, capsys):
+    root, boxes = probe_files
+    out, annotated = tmp_path / "boxes.txt", tmp_path / "out.avi"
+    code = main(
+        ["track", str(root / "square.avi"), "--init", _init(boxes[0]), "-o", str(out), "--video", str(annotated)]
+        + _model_args(root)
+    )
+    assert code == 0
+    rows = np.loadtxt(out, delimiter=",")
+    assert rows.shape == (24, 5)
+    assert rows[0].tolist() == [*boxes[0].tolist(), 1.0]
+    assert iou_xywh(rows[:, :4], boxes).mean() > 0.7
+    capture = cv2.VideoCapture(str(annotated))
+    assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 24
+    ok, frame = capture.read()
+    capture.release()
+    assert ok and frame.shape == (240, 320, 3)
+    assert "24 frames ->" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec", ["frames", "frames/*.png"])
+def test_tracks_an_image_folder_or_glob(probe_files, tmp_path, spec):
+    root, boxes = probe_files
+    out = tmp_path / "boxes.txt"
+    assert main(["track", str(root / spec), "--init", _init(boxes[0]), "-o", str(out)] + _model_args(root)) == 0
+    rows = np.loadtxt(out, delimiter=",")
+    assert rows.shape == (24, 5) and iou_xywh(rows[:, :4], boxes).mean() > 0.7
+
+
+def _error(capsys, argv) -> str:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if "error:" in line]  # the progress bar shares stderr
+    assert len(lines) == 1 and lines[0].startswith("siamban track: error: ")
+    return lines[0]
+
+
+def test_bad_inputs_give_one_clear_line(probe_files, tmp_path, capsys):
+    root, boxes = probe_files
+    good = _init(boxes[0])
+    model = _model_args(root)
+    video = str(root / "square.avi")
+    assert "no such file or folder" in _error(capsys, ["track", str(tmp_path / "nope.mp4"), "--init", good] + model)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    assert "not a readable video" in _error(capsys, ["track", str(empty), "--init", good] + model)
+    corrupt = tmp_path / "corrupt.avi"
+    corrupt.write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    assert "video" in _error(capsys, ["track", str(corrupt), "--init", good] + model)
+    (tmp_path / "no_images").mkdir()
+    assert "contains no images" in _error(capsys, ["track", str(tmp_path / "no_images"), "--init", good] + model)
+    assert "width and height must be positive" in _error(capsys, ["track", video, "--init", "10,10,0,20"] + model)
+    assert "outside the 320x240 frame" in _error(capsys, ["track", video, "--init", "500,10,20,20"] + model)
+    assert "expected four numbers" in _error(capsys, ["track", video, "--init", "10,10,20"] + model)
+    assert "no first box" in _error(capsys, ["track", video] + model)
+    # A checkpoint that does not fit the config: the probe weights into the ResNet-50 experiment.
+    misfit = _error(capsys, ["track", video, "--init", good, "--weights", str(root / "probe.pth"), "--device", "cpu"])
+    assert "does not fit the model config" in misfit and "missing" in misfit and "mis-shaped" in misfit
+    assert "checkpoint file not found" in _error(
+        capsys, ["track", video, "--init", good, "--config", str(root / "probe.yaml"), "--weights", "x.pth"]
+    )
+
+
+def test_unreadable_image_in_a_folder_is_named(probe_files, tmp_path, capsys):
+    root, boxes = probe_files
+    folder = tmp_path / "seq"
+    folder.mkdir()
+    frames, _ = moving_square_video(3)
+    cv2.imwrite(str(folder / "0001.jpg"), frames[0])
+    (folder / "0002.jpg").write_bytes(b"garbage")
+    err = _error(capsys, ["track", str(folder), "--init", _init(boxes[0]), "-o", str(tmp_path / "b.txt")]
+                 + _model_args(root))
+    assert "0002.jpg: not a readable image" in err
+    # what was tracked before the bad frame is kept
+    assert np.loadtxt(tmp_path / "b.txt", delimiter=",").shape == (5,)
