@@ -21,8 +21,8 @@ from siamban.config import BackboneConfig, HeadConfig, NeckConfig, SiamBANConfig
 from siamban.models import SiamBAN, build_model
 from siamban.models.backbones import register_backbone
 
-SHARPNESS = 8.0
-MATCH_OFFSET = 2.0
+SHARPNESS = 4.0
+MATCH_OFFSET = 4.0
 
 
 class BrightnessBackbone(nn.Module):
@@ -90,15 +90,15 @@ def probe_model(target_size_crop: float = 63.5, config: SiamBANConfig = PROBE_CO
 def moving_square_video(
     frames: int = 30, size: tuple[int, int] = (240, 320), side: int = 48, step: tuple[int, int] = (4, 2)
 ) -> tuple[list[np.ndarray], np.ndarray]:
-    """A bright, blocky-textured square moving over a dark background; returns frames (BGR) and xywh boxes.
+    """A black-and-white blocky square moving over a mid-grey background; returns frames (BGR) and xywh boxes.
 
-    The texture (16x16-pixel blocks, each dark or bright at random) makes the match peak at one alignment instead of a plateau.
+    The texture (16x16-pixel blocks, each black or white at random) makes the match peak at one alignment instead
+    of a plateau; the grey background (and the mean-colour padding) matches nothing.
     """
     rng = np.random.default_rng(0)
     height, width = size
-    background = rng.integers(0, 40, size=(height, width, 3), dtype=np.uint8)
-    blocks = np.where(rng.random((-(-side // 16), -(-side // 16))) < 0.5, 40, 230).astype(np.uint8)
-    texture = np.repeat(np.repeat(blocks, 16, axis=0), 16, axis=1)[:side, :side, None].repeat(3, axis=2)
+    background = textured_background(size, rng)
+    texture = block_texture(side, rng)
     boxes, images = [], []
     x, y = 60, 80
     dx, dy = step
@@ -113,6 +113,15 @@ def moving_square_video(
             dy = -dy
         x, y = x + dx, y + dy
     return images, np.asarray(boxes, dtype=np.float64)
+
+
+def textured_background(size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    return rng.integers(110, 147, size=(*size, 3), dtype=np.uint8)
+
+
+def block_texture(side: int, rng: np.random.Generator) -> np.ndarray:
+    blocks = np.where(rng.random((-(-side // 16), -(-side // 16))) < 0.5, 0, 255).astype(np.uint8)
+    return np.repeat(np.repeat(blocks, 16, axis=0), 16, axis=1)[:side, :side, None].repeat(3, axis=2)
 
 
 def with_probe(config: SiamBANConfig, **track: float) -> SiamBANConfig:

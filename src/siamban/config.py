@@ -87,9 +87,12 @@ class TrackConfig:
     instance_size: int = 255
     base_size: int = 8
     context_amount: float = 0.5
-    # Target-lost detection (siamban addition): below `lost_score` for `lost_frames` frames in a row means lost.
+    # Target-lost detection (siamban addition, off when lost_score is 0): a post-penalty score below `lost_score`
+    # for `lost_frames` frames in a row means lost; the tracker then reports its last confident box and searches a
+    # wider region (`lost_instance_size`, 0 keeps `instance_size`) with no cosine window until the score recovers.
     lost_score: float = 0.0
     lost_frames: int = 5
+    lost_instance_size: int = 0
 
     def score_size(self, stride: int) -> int:
         """Side of the output maps: ``(instance - exemplar) // stride + 1 + base_size`` (25 for the defaults)."""

@@ -110,3 +110,15 @@ def test_unreadable_image_in_a_folder_is_named(probe_files, tmp_path, capsys):
     assert "0002.jpg: not a readable image" in err
     # what was tracked before the bad frame is kept
     assert np.loadtxt(tmp_path / "b.txt", delimiter=",").shape == (5,)
+
+
+def test_start_frame_with_a_box_for_a_middle_frame(probe_files, tmp_path, capsys):
+    root, boxes = probe_files
+    out = tmp_path / "boxes.txt"
+    argv = ["track", str(root / "square.avi"), "--init", _init(boxes[10]), "--start-frame", "10", "-o", str(out)]
+    assert main(argv + _model_args(root)) == 0
+    rows = np.loadtxt(out, delimiter=",")
+    assert rows.shape == (14, 5) and rows[0, :4].tolist() == boxes[10].tolist()
+    assert iou_xywh(rows[:, :4], boxes[10:]).mean() > 0.7
+    assert "14 frames from frame 10" in capsys.readouterr().out
+    assert "has no frame 99" in _error(capsys, argv[:-4] + ["--start-frame", "99", "-o", str(out)] + _model_args(root))

@@ -17,6 +17,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("track", help="track an object in a video, image folder/glob or webcam")
     p.add_argument("input", help="video file, image folder, glob such as 'frames/*.jpg', or webcam index")
     p.add_argument("--init", help="first box x,y,w,h in pixels (0-based); with --show and no --init, draw it")
+    p.add_argument(
+        "--start-frame",
+        type=int,
+        default=0,
+        help="0-based frame the --init box belongs to; tracking (and the box file) starts there (default 0)",
+    )
     p.add_argument("-o", "--output", help="box file, one x,y,w,h,score line per frame (default: NAME_boxes.txt)")
     p.add_argument("--video", help="also write an annotated video here (.mp4, .avi, .mkv)")
     p.add_argument("--show", action="store_true", help="display the tracking live (Esc or q stops)")
@@ -37,10 +43,14 @@ def run(args: argparse.Namespace) -> int:
         from siamban.io.viewer import Viewer
 
         viewer = Viewer(f"siamban - {source.name}")
+    if args.start_frame < 0:
+        raise InputError(f"--start-frame {args.start_frame}: must be 0 or more")
     frames = iter(source)
-    first = next(frames, None)
-    if first is None:
-        raise InputError(f"{args.input}: no frame could be read")
+    first = None
+    for _ in range(args.start_frame + 1):
+        first = next(frames, None)
+        if first is None:
+            raise InputError(f"{args.input}: has no frame {args.start_frame} to start from")
     if init_box is None:
         init_box = viewer.select_box(first)  # type: ignore[union-attr]
 
@@ -49,16 +59,19 @@ def run(args: argparse.Namespace) -> int:
         yield from frames
 
     video = None
-    progress = tqdm(total=source.count, unit="frame", desc=source.name, dynamic_ncols=True)
-    n = 0
+    total = source.count - args.start_frame if source.count else None
+    progress = tqdm(total=total, unit="frame", desc=source.name, dynamic_ncols=True)
+    n = lost = 0
     try:
         with BoxWriter(output) as boxes:
             for _index, frame, result in track_frames(tracker, all_frames(), init_box):
                 boxes.write(result.box, result.score)
                 n += 1
+                lost += result.lost
                 progress.update(1)
                 if args.video or viewer:
-                    canvas = draw_box(frame.copy(), result.box, label=f"{result.score:.2f}")
+                    color, label = ((0, 0, 255), "lost") if result.lost else ((0, 255, 0), f"{result.score:.2f}")
+                    canvas = draw_box(frame.copy(), result.box, color=color, label=label)
                     if args.video:
                         if video is None:
                             video = AnnotatedVideoWriter(args.video, source.fps, (frame.shape[1], frame.shape[0]))
@@ -71,5 +84,10 @@ def run(args: argparse.Namespace) -> int:
             video.close()
         if viewer is not None:
             viewer.close()
-    print(f"{n} frames -> {output}" + (f", {args.video}" if args.video else ""))
+    start = f" from frame {args.start_frame}" if args.start_frame else ""
+    print(
+        f"{n} frames{start} -> {output}"
+        + (f", {args.video}" if args.video else "")
+        + (f" (target lost in {lost} frames)" if lost else "")
+    )
     return 0

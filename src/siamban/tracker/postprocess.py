@@ -99,16 +99,19 @@ def update_state(
     cfg: TrackConfig,
     points: np.ndarray,
     window: np.ndarray,
+    window_influence: float | None = None,
 ) -> StepResult:
     """One official tracking step from the maps of the search crops to the new target state.
 
-    ``image_hw`` is (N, 2) frame heights and widths (targets may live in different videos).
+    ``image_hw`` is (N, 2) frame heights and widths (targets may live in different videos);
+    ``window_influence`` overrides ``cfg.window_influence`` (re-detection searches without the window).
     """
+    influence = cfg.window_influence if window_influence is None else window_influence
     score = foreground_scores(cls)
     boxes = decode_boxes(loc, points)
     penalty = shape_penalty(boxes, state.size, scale_z, cfg.penalty_k)
     pscore = penalty * score
-    pscore = pscore * (1 - cfg.window_influence) + window * cfg.window_influence
+    pscore = pscore * (1 - influence) + window * influence
     best = np.argmax(pscore, axis=1)
     rows = np.arange(len(best))
     chosen = boxes[rows, :, best] / scale_z[:, None]  # (N, 4) in frame pixels, centre relative to the old centre

@@ -19,11 +19,16 @@ from siamban.tracker.postprocess import TargetState, cosine_window, point_grid, 
 class TrackResult:
     """What ``track`` returns for one frame.
 
-    ``box`` is (x, y, w, h) in 0-based frame pixels; ``score`` the classification score of the chosen box.
+    ``box`` is (x, y, w, h) in 0-based frame pixels. ``score`` is the classification score of the chosen box after
+    the shape-change penalty (the confidence to threshold); ``raw_score`` the plain foreground probability (what the
+    official tracker reports as ``best_score``). ``lost`` is True while the target is considered lost: the box is
+    then the last confident one.
     """
 
     box: tuple[float, float, float, float]
     score: float
+    raw_score: float = 1.0
+    lost: bool = False
 
 
 def default_device() -> torch.device:
@@ -56,6 +61,7 @@ class SiamBANTracker:
     """Follow one target with a SiamBAN network.
 
     Images are HxWx3 uint8 arrays, BGR by default (as OpenCV reads them); pass ``rgb=True`` for RGB input.
+    ``init`` may be called again at any frame (e.g. with a detector's box) to restart on a new box.
     """
 
     def __init__(
@@ -67,15 +73,24 @@ class SiamBANTracker:
         rgb: bool = False,
     ) -> None:
         self.config = config or TrackConfig()
+        self.stride = stride
         self.device = torch.device(device) if device is not None else default_device()
         self.model = model.to(self.device).eval()
         self.rgb = rgb
-        size = self.config.score_size(stride)
-        self.points = point_grid(stride, size)
-        self.window = cosine_window(size)
+        self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
         self.channel_average: np.ndarray | None = None
+        self.lost = False
+        self._low_frames = 0
+        self._confident_state: TargetState | None = None
+
+    def _grid(self, instance_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Point grid and cosine window for a search crop of ``instance_size`` (cached per size)."""
+        if instance_size not in self._grids:
+            size = (instance_size - self.config.exemplar_size) // self.stride + 1 + self.config.base_size
+            self._grids[instance_size] = (point_grid(self.stride, size), cosine_window(size))
+        return self._grids[instance_size]
 
     def _bgr(self, image: np.ndarray, what: str) -> np.ndarray:
         image = check_image(image, what)
@@ -88,6 +103,8 @@ class SiamBANTracker:
         box = check_box_xywh(box_xywh, image.shape)
         cx, cy = xywh_center(box)
         self.state = TargetState(center=np.array([[cx, cy]]), size=np.array([[box[2], box[3]]]))
+        self._confident_state = self.state
+        self.lost, self._low_frames = False, 0
         self.channel_average = image.mean(axis=(0, 1))
         s_z = round(context_size(box[2:], self.config.context_amount))
         z_crop = crop_window(image, (cx, cy), self.config.exemplar_size, s_z, self.channel_average)
@@ -100,10 +117,13 @@ class SiamBANTracker:
             raise InputError("track() called before init(): give the tracker a first frame and box")
         image = self._bgr(image, "frame")
         cfg = self.config
+        searching = self.lost and cfg.lost_instance_size > 0
+        instance = cfg.lost_instance_size if searching else cfg.instance_size
+        points, window = self._grid(instance)
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
-        s_x = round(s_z * (cfg.instance_size / cfg.exemplar_size))
-        x_crop = crop_window(image, self.state.center[0], cfg.instance_size, s_x, self.channel_average)
+        s_x = round(s_z * (instance / cfg.exemplar_size))
+        x_crop = crop_window(image, self.state.center[0], instance, s_x, self.channel_average)
         cls, loc = self.model.track(image_to_tensor(x_crop, self.device), self.kernels)
         step = update_state(
             cls.float().cpu().numpy(),
@@ -112,9 +132,31 @@ class SiamBANTracker:
             np.array([scale_z]),
             np.array([image.shape[:2]]),
             cfg,
-            self.points,
-            self.window,
+            points,
+            window,
+            window_influence=0.0 if self.lost else None,
         )
-        self.state = step.state
+        score = float(step.best_pscore[0])
+        self._update_lost(score, step.state)
         x, y, w, h = self.state.boxes_xywh()[0]
-        return TrackResult(box=(float(x), float(y), float(w), float(h)), score=float(step.best_score[0]))
+        return TrackResult(
+            box=(float(x), float(y), float(w), float(h)),
+            score=score,
+            raw_score=float(step.best_score[0]),
+            lost=self.lost,
+        )
+
+    def _update_lost(self, score: float, new_state: TargetState) -> None:
+        """Accept the new state unless the target is (or just became) lost; then hold the last confident one."""
+        cfg = self.config
+        if cfg.lost_score <= 0 or score >= cfg.lost_score:
+            self.state = new_state
+            self._confident_state = new_state
+            self.lost, self._low_frames = False, 0
+            return
+        self._low_frames += 1
+        if self.lost or self._low_frames >= cfg.lost_frames:
+            self.lost = True
+            self.state = self._confident_state
+        else:
+            self.state = new_state

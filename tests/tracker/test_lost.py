@@ -1,0 +1,78 @@
+"""Confidence, target-lost detection and re-initialisation."""
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from probe_model import PROBE_CONFIG, block_texture, moving_square_video, probe_model, textured_background
+from siamban.geometry import iou_xywh
+from siamban.tracker import SiamBANTracker
+
+SIDE = 48
+
+
+def leave_and_return_video():
+    """The square moves right out of the frame (frames 0-14), is gone for 8 frames, then reappears at x=150."""
+    rng = np.random.default_rng(0)
+    background, texture = textured_background((240, 320), rng), block_texture(SIDE, rng)
+    xs = list(range(150, 330, 12)) + [None] * 8 + list(range(150, 60, -6))
+    frames, boxes = [], []
+    for x in xs:
+        frame = background.copy()
+        box = None
+        if x is not None:
+            x0, x1 = max(x, 0), min(x + SIDE, 320)
+            if x1 > x0:
+                frame[100 : 100 + SIDE, x0:x1] = texture[:, x0 - x : x1 - x]
+                box = (x0, 100, x1 - x0, SIDE)
+        frames.append(frame)
+        boxes.append(box)
+    return frames, boxes
+
+
+def run(lost_instance_size: int):
+    frames, boxes = leave_and_return_video()
+    cfg = dataclasses.replace(PROBE_CONFIG.track, lost_score=0.5, lost_frames=3, lost_instance_size=lost_instance_size)
+    tracker = SiamBANTracker(probe_model(), cfg, device="cpu")
+    tracker.init(frames[0], boxes[0])
+    return boxes, [tracker.track(frame) for frame in frames[1:]]
+
+
+def test_holds_the_last_confident_box_while_lost_and_searches_wider_to_recover():
+    boxes, results = run(lost_instance_size=511)
+    gone = range(14, 23)  # frames where at most 2 px of the square remain (or none)
+    assert all(results[i - 1].lost for i in gone)
+    held = {results[i - 1].box for i in gone}
+    assert len(held) == 1  # no drift: one box held all the while
+    assert held.pop()[0] == pytest.approx(283, abs=2)  # the last confident box, near the right edge
+    assert all(results[i - 1].score < 0.05 for i in range(15, 23))
+    # reappearing at x=150, 130 px from the held box: found by the wider search within two frames
+    assert not results[23 - 1].lost or not results[24 - 1].lost
+    tail = range(25, len(boxes))
+    assert all(not results[i - 1].lost for i in tail)
+    assert np.mean([iou_xywh(np.array(results[i - 1].box), np.array(boxes[i])) for i in tail]) > 0.8
+    # while tracking well, the confidence is high and lost is False
+    assert all(r.score > 0.9 and not r.lost for r in results[:10])
+
+
+def test_without_the_wider_search_the_target_stays_lost():
+    _, results = run(lost_instance_size=0)
+    assert all(r.lost for r in results[14:])
+
+
+def test_lost_detection_is_off_by_default():
+    frames, boxes = leave_and_return_video()
+    tracker = SiamBANTracker(probe_model(), PROBE_CONFIG.track, device="cpu")
+    tracker.init(frames[0], boxes[0])
+    assert not any(tracker.track(frame).lost for frame in frames[1:])
+
+
+def test_init_again_restarts_on_a_new_box():
+    frames, boxes = moving_square_video(20)
+    tracker = SiamBANTracker(probe_model(), PROBE_CONFIG.track, device="cpu")
+    tracker.init(frames[0], (10, 10, 30, 30))  # a wrong first box: background
+    tracker.track(frames[1])
+    tracker.init(frames[5], boxes[5])  # a detector's box in a middle frame
+    ious = [iou_xywh(np.array(tracker.track(f).box), b) for f, b in zip(frames[6:], boxes[6:])]
+    assert np.mean(ious) > 0.75
