@@ -121,3 +121,25 @@ def crop_window(
     if s != out_size:
         patch = cv2.resize(patch, (out_size, out_size))
     return np.ascontiguousarray(patch)
+
+
+def polygon_to_xywh(points: Sequence[float]) -> np.ndarray:
+    """Axis-aligned (x, y, w, h) box for a VOT polygon, as the official VOT test scripts make it.
+
+    Centre = mean of the vertices; size = the extremes' extent scaled so that the area matches the polygon's
+    (first two edge lengths of the rotated rectangle), plus one pixel; then x = cx - (w - 1) / 2.
+    A 4-value region is returned as it is.
+    """
+    region = np.asarray(points, dtype=np.float64).ravel()
+    if region.size == 4:
+        return region.copy()
+    if region.size < 6 or region.size % 2:
+        raise InputError(f"polygon {region.tolist()}: expected 4 values (x,y,w,h) or 3+ (x,y) vertices")
+    xs, ys = region[0::2], region[1::2]
+    cx, cy = xs.mean(), ys.mean()
+    x1, x2, y1, y2 = xs.min(), xs.max(), ys.min(), ys.max()
+    edges = np.linalg.norm(region[0:2] - region[2:4]) * np.linalg.norm(region[2:4] - region[4:6])
+    extent = (x2 - x1) * (y2 - y1)
+    s = np.sqrt(edges / extent) if extent > 0 else 1.0
+    w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+    return np.array([cx - (w - 1) / 2, cy - (h - 1) / 2, w, h])

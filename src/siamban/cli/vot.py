@@ -1,0 +1,66 @@
+"""``siamban vot``: a TraX server, so the VOT toolkit (or any TraX client) can run siamban.
+
+The client sends image paths and a rectangle or polygon; we answer a rectangle per frame with the tracker's
+confidence as the ``confidence`` property. Polygons become axis-aligned boxes as in the official VOT scripts.
+Everything we print goes to stderr: stdout carries the protocol.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from siamban.cli.common import add_model_options, tracker_from_args
+from siamban.errors import InputError
+from siamban.geometry import polygon_to_xywh
+from siamban.io import read_image
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("vot", help="serve the tracker over the TraX protocol (VOT toolkit integration)")
+    add_model_options(p)
+    p.add_argument("--name", default="siamban", help="tracker name announced to the client")
+    p.set_defaults(func=run)
+
+
+def region_to_xywh(region: object) -> list[float]:
+    """A TraX rectangle or polygon as an (x, y, w, h) box."""
+    from trax.region import Region
+
+    if region.type == Region.RECTANGLE:  # type: ignore[attr-defined]
+        return [float(v) for v in region.bounds()]  # type: ignore[attr-defined]
+    if region.type == Region.POLYGON:  # type: ignore[attr-defined]
+        points = [c for i in range(region.size()) for c in region[i]]  # type: ignore[attr-defined]
+        return polygon_to_xywh(points).tolist()
+    raise InputError(f"TraX region of type {region.type!r} is not supported (rectangle or polygon)")  # type: ignore
+
+
+def _image_path(images: dict) -> str:
+    image = images.get("color") if isinstance(images, dict) else None
+    if image is None:
+        raise InputError("TraX request carries no colour image")
+    return image.path()
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        from trax import Image, Region, Server, TraxStatus
+        from trax.region import Rectangle
+    except ImportError:
+        raise InputError("siamban vot needs the TraX library: pip install 'siamban[vot]' (vot-trax)") from None
+    tracker = tracker_from_args(args)
+    with Server([Region.RECTANGLE, Region.POLYGON], [Image.PATH], tracker_name=args.name) as server:
+        while True:
+            request = server.wait()
+            if request.type in (TraxStatus.QUIT, TraxStatus.ERROR):
+                break
+            image = read_image(_image_path(request.image))
+            if request.type == TraxStatus.INITIALIZE:
+                region, _properties = request.objects[0]
+                box = region_to_xywh(region)
+                tracker.init(image, box)
+                server.status([(Rectangle.create(*box), {"confidence": 1.0})])
+            else:
+                result = tracker.track(image)
+                confidence = 0.0 if result.lost else result.score
+                server.status([(Rectangle.create(*result.box), {"confidence": confidence})])
+    return 0
