@@ -76,14 +76,21 @@ def load_weights(model: nn.Module, source: str | Path | Mapping[str, torch.Tenso
     state = read_state_dict(source) if isinstance(source, (str, Path)) else unwrap_state_dict(source, where)
     missing, unexpected, misshaped = check_state_dict(model, state)
     if misshaped or (strict and (missing or unexpected)):
-        parts = []
-        if missing:
-            parts.append(f"{len(missing)} missing ({_summarise(missing)})")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected ({_summarise(unexpected)})")
-        if misshaped:
-            shown = [f"{k} expects {list(e)} got {list(g)}" for k, e, g in misshaped]
-            parts.append(f"{len(misshaped)} mis-shaped ({_summarise(shown, 3)})")
-        raise CheckpointError(f"{where} does not fit the model config: " + "; ".join(parts))
+        raise CheckpointError(
+            f"{where} does not fit the model config: {describe_mismatch(missing, unexpected, misshaped)}"
+        )
     model.load_state_dict(state, strict=False)
     return model
+
+
+def describe_mismatch(missing: list, unexpected: list, misshaped: list) -> str:
+    """One line summarising what ``check_state_dict`` found ("" when the state fits exactly)."""
+    parts = []
+    if missing:
+        parts.append(f"{len(missing)} missing ({_summarise(missing)})")
+    if unexpected:
+        parts.append(f"{len(unexpected)} unexpected ({_summarise(unexpected)})")
+    if misshaped:
+        shown = [f"{k} expects {list(e)} got {list(g)}" for k, e, g in misshaped]
+        parts.append(f"{len(misshaped)} mis-shaped ({_summarise(shown, 3)})")
+    return "; ".join(parts)

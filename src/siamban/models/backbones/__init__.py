@@ -36,3 +36,4 @@ def build_backbone(name: str, **kwargs: Any) -> nn.Module:
 
 
 from siamban.models.backbones import resnet_atrous  # noqa: E402,F401  (registers resnet50)
+from siamban.models.backbones import efficientnet_lite  # noqa: E402,F401  (registers efficientnet_lite0)

@@ -1,0 +1,1 @@
+"""Training data: datasets, the pair sampler, augmentation, label assignment, generated sequences."""
