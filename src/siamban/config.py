@@ -148,6 +148,9 @@ class TrainConfig:
     )
     seed: int = 123456  # siamban addition: every random draw of a run derives from it
     amp: bool = True  # siamban addition: bf16 autocast on CUDA
+    # siamban addition: how the gradients of N processes combine. "sum" is the official code's (its hand-written
+    # all-reduce adds them, so the step grows with N; the published run used 3 GPUs); "mean" is DDP's usual average.
+    grad_reduce: str = "sum"
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,8 @@ def unwrap_state_dict(obj: Any, where: str = "checkpoint") -> dict[str, torch.Te
     return state
 
 
-def _summarise(names: list[str], limit: int = 6) -> str:
+def summarise_names(names: list[str], limit: int = 6) -> str:
+    """The first ``limit`` names, then how many more (for one-line key reports)."""
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
@@ -87,10 +88,10 @@ def describe_mismatch(missing: list, unexpected: list, misshaped: list) -> str:
     """One line summarising what ``check_state_dict`` found ("" when the state fits exactly)."""
     parts = []
     if missing:
-        parts.append(f"{len(missing)} missing ({_summarise(missing)})")
+        parts.append(f"{len(missing)} missing ({summarise_names(missing)})")
     if unexpected:
-        parts.append(f"{len(unexpected)} unexpected ({_summarise(unexpected)})")
+        parts.append(f"{len(unexpected)} unexpected ({summarise_names(unexpected)})")
     if misshaped:
         shown = [f"{k} expects {list(e)} got {list(g)}" for k, e, g in misshaped]
-        parts.append(f"{len(misshaped)} mis-shaped ({_summarise(shown, 3)})")
+        parts.append(f"{len(misshaped)} mis-shaped ({summarise_names(shown, 3)})")
     return "; ".join(parts)

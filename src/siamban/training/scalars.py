@@ -1,0 +1,58 @@
+"""Training scalars: one JSON line per record in ``LOG_DIR/scalars.jsonl``, and TensorBoard when it is installed.
+
+TensorBoard comes with the ``train`` extra (``pip install 'siamban[train]'``); without it the JSONL file is the only
+log, and the writer says so once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+JSONL_NAME = "scalars.jsonl"
+
+
+class ScalarWriter:
+    """Writes ``{tag: value}`` records at a global step to JSONL and (if available) TensorBoard."""
+
+    def __init__(self, log_dir: str | Path, say: Callable[[str], None] = print, tensorboard: bool = True) -> None:
+        self.log_dir = Path(log_dir)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._jsonl = open(self.log_dir / JSONL_NAME, "a", encoding="utf-8")
+        self._tb = None
+        if tensorboard:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:  # torch's writer needs the tensorboard package
+                say(
+                    "tensorboard is not installed (pip install 'siamban[train]'): scalars go to "
+                    f"{self.log_dir / JSONL_NAME} only"
+                )
+            else:
+                self._tb = SummaryWriter(str(self.log_dir))
+
+    @property
+    def tensorboard(self) -> bool:
+        return self._tb is not None
+
+    def write(self, step: int, scalars: Mapping[str, float], **fields: Any) -> None:
+        """Record ``scalars`` at global ``step``; ``fields`` (epoch, ...) go to the JSONL line only."""
+        record = {"step": step, "time": round(time.time(), 3), **fields, **{k: float(v) for k, v in scalars.items()}}
+        self._jsonl.write(json.dumps(record) + "\n")
+        self._jsonl.flush()
+        if self._tb is not None:
+            for tag, value in scalars.items():
+                self._tb.add_scalar(tag, float(value), step)
+
+    def close(self) -> None:
+        self._jsonl.close()
+        if self._tb is not None:
+            self._tb.close()
+
+
+def read_scalars(log_dir: str | Path) -> list[dict[str, Any]]:
+    """All records of a run's ``scalars.jsonl``, in order."""
+    path = Path(log_dir) / JSONL_NAME
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
