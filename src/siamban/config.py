@@ -164,12 +164,17 @@ class AugmentationConfig:
 
 @dataclass(frozen=True)
 class DatasetSourceConfig:
-    """One training dataset in the prepared (crop511 + JSON index) layout."""
+    """One training dataset: the prepared layout (``ROOT`` crop511 folder + ``ANNO`` index JSON), or, when ``ANNO``
+    is empty, a folder ``ROOT`` of OTB-layout sequences (``<name>/img/*.jpg`` + ``groundtruth.txt``) cropped on
+    the fly. ``NUM_USE`` -1 takes every sequence once per epoch."""
 
     root: str = ""
     anno: str = ""
     frame_range: int = 100
     num_use: int = 100000
+    # siamban addition, OTB-layout folders only: the sequence names to use (empty: the `train`-role sequences
+    # of ROOT/index.json when it gives roles, else every sequence in ROOT).
+    sequences: tuple[str, ...] = ()
 
 
 def _default_sources() -> dict[str, DatasetSourceConfig]:

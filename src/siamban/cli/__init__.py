@@ -13,7 +13,7 @@ import sys
 from siamban.errors import SiamBANError
 
 #: Subcommand modules, in the order ``siamban --help`` lists them.
-COMMANDS = ("track", "train", "vot")
+COMMANDS = ("track", "prepare", "train", "vot")
 
 
 def build_parser() -> argparse.ArgumentParser:

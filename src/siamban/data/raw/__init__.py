@@ -1,0 +1,34 @@
+"""Readers of the raw dataset releases the paper trains on, one module per format, for ``siamban prepare``."""
+
+from __future__ import annotations
+
+from siamban.data.raw.base import FrameTargets, RawFormat, ReadResult, Target, Unit
+from siamban.data.raw.coco import Coco
+from siamban.data.raw.got10k import Got10k
+from siamban.data.raw.imagenet import ImageNetDET, ImageNetVID
+from siamban.data.raw.lasot import Lasot
+from siamban.data.raw.youtube_bb import YoutubeBB
+from siamban.errors import DatasetError
+
+#: Dataset name (as in ``DATASET.NAMES``) -> raw format.
+RAW_FORMATS: dict[str, type[RawFormat]] = {
+    "VID": ImageNetVID,
+    "YOUTUBEBB": YoutubeBB,
+    "DET": ImageNetDET,
+    "COCO": Coco,
+    "GOT10K": Got10k,
+    "LASOT": Lasot,
+}
+_ALIASES = {"YTBB": "YOUTUBEBB", "YOUTUBEBOUNDINGBOXES": "YOUTUBEBB", "IMAGENETVID": "VID", "IMAGENETDET": "DET"}
+
+
+def raw_format(name: str) -> RawFormat:
+    """The raw format called ``name`` (case, ``-`` and ``_`` ignored: ``got-10k``, ``yt_bb`` work)."""
+    key = name.upper().replace("-", "").replace("_", "")
+    key = _ALIASES.get(key, key)
+    if key not in RAW_FORMATS:
+        raise DatasetError(f"unknown dataset {name!r} (known: {', '.join(RAW_FORMATS)})")
+    return RAW_FORMATS[key]()
+
+
+__all__ = ["RAW_FORMATS", "FrameTargets", "RawFormat", "ReadResult", "Target", "Unit", "raw_format"]
