@@ -13,7 +13,7 @@ import sys
 from siamban.errors import SiamBANError
 
 #: Subcommand modules, in the order ``siamban --help`` lists them.
-COMMANDS = ("track",)
+COMMANDS = ("track", "test", "eval")
 
 
 def build_parser() -> argparse.ArgumentParser:
