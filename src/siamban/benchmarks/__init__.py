@@ -1,0 +1,20 @@
+"""Benchmarks: dataset readers, the one-pass and VOT runners, metrics that agree with pysot-toolkit and the GOT-10k
+toolkit, and reports. ``siamban test`` and ``siamban eval`` are thin commands over this package."""
+
+from siamban.benchmarks.datasets import Benchmark, Sequence, load_benchmark
+from siamban.benchmarks.evaluate import TrackerScores, evaluate_benchmark
+from siamban.benchmarks.report import write_report
+from siamban.benchmarks.results import check_submission
+from siamban.benchmarks.runners import RunOptions, run_benchmark
+
+__all__ = [
+    "Benchmark",
+    "RunOptions",
+    "Sequence",
+    "TrackerScores",
+    "check_submission",
+    "evaluate_benchmark",
+    "load_benchmark",
+    "run_benchmark",
+    "write_report",
+]

@@ -1,0 +1,70 @@
+"""Benchmark readers, one module per on-disk format, all returning ``Benchmark`` of ``Sequence`` records."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+from typing import Callable
+
+from siamban.benchmarks.datasets.base import Benchmark, Sequence, read_annotation, read_flags
+from siamban.benchmarks.datasets.got10k import load_got10k
+from siamban.benchmarks.datasets.lasot import load_lasot
+from siamban.benchmarks.datasets.nfs import load_nfs
+from siamban.benchmarks.datasets.otb import load_otb
+from siamban.benchmarks.datasets.uav import load_uav
+from siamban.benchmarks.datasets.vot import EAO_INTERVALS, load_vot
+from siamban.errors import DatasetError
+
+#: Dataset names accepted by ``load_benchmark`` (and ``siamban test/eval --dataset``).
+LOADERS: dict[str, Callable[..., Benchmark]] = {
+    "OTB100": partial(load_otb, version="OTB100"),
+    "OTB2013": partial(load_otb, version="OTB2013"),
+    "VOT2016": partial(load_vot, edition="VOT2016"),
+    "VOT2017": partial(load_vot, edition="VOT2017"),
+    "VOT2018": partial(load_vot, edition="VOT2018"),
+    "VOT2019": partial(load_vot, edition="VOT2019"),
+    "UAV123": partial(load_uav, version="UAV123"),
+    "UAV20L": partial(load_uav, version="UAV20L"),
+    "NFS30": partial(load_nfs, fps=30),
+    "NFS240": partial(load_nfs, fps=240),
+    "LaSOT": partial(load_lasot, split="test"),
+    "GOT-10k": partial(load_got10k, split="test"),
+    "GOT-10k-val": partial(load_got10k, split="val"),
+}
+
+_ALIASES = {"OTB": "OTB100", "OTB2015": "OTB100", "NFS": "NFS30", "GOT10K": "GOT-10k", "GOT-10K": "GOT-10k",
+            "GOT10K-VAL": "GOT-10k-val", "GOT-10K-VAL": "GOT-10k-val", "LASOT": "LaSOT"}
+
+
+def canonical_name(name: str) -> str:
+    """The registered spelling of a dataset name (case-insensitive, common aliases accepted)."""
+    upper = name.upper()
+    for known in LOADERS:
+        if known.upper() == upper:
+            return known
+    if upper in _ALIASES:
+        return _ALIASES[upper]
+    raise DatasetError(f"unknown dataset {name!r} (known: {', '.join(LOADERS)})")
+
+
+def load_benchmark(name: str, root: str | Path, names: list[str] | None = None) -> Benchmark:
+    """Read benchmark ``name`` from its official layout under ``root``; ``names`` keeps only those sequences."""
+    key = canonical_name(name)
+    root = Path(root)
+    if not root.exists():
+        raise DatasetError(f"{root}: dataset root not found")
+    benchmark = LOADERS[key](root, names=names)
+    benchmark.name = key
+    return benchmark
+
+
+__all__ = [
+    "Benchmark",
+    "EAO_INTERVALS",
+    "LOADERS",
+    "Sequence",
+    "canonical_name",
+    "load_benchmark",
+    "read_annotation",
+    "read_flags",
+]

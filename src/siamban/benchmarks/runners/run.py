@@ -1,0 +1,194 @@
+"""Running a tracker over a whole benchmark: resumable, in parallel worker processes, with progress bars.
+
+``run_benchmark`` skips sequences whose result file is complete, runs the others in ``workers`` processes (each
+builds its own tracker once from ``factory``, a picklable zero-argument callable, and uses ``threads`` torch threads)
+and writes each sequence's files atomically as soon as it finishes. With ``workers=1`` everything runs in this process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queue_module
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tqdm import tqdm
+
+from siamban.benchmarks.datasets.base import Benchmark, Sequence
+from siamban.benchmarks.results import is_complete, result_paths, write_boxes, write_times, write_trajectory
+from siamban.benchmarks.runners.batch import BatchTracker, run_ope_batched
+from siamban.benchmarks.runners.protocols import OPERun, run_ope, run_realtime, run_supervised
+from siamban.errors import InputError
+from siamban.tracker.sequence import SingleTargetTracker
+
+EXPERIMENTS = ("baseline", "realtime")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How sequences are run: the VOT experiment and its real-time pace."""
+
+    experiment: str = "baseline"
+    fps: float = 20.0
+    grace: int = 3
+    skip: int = 5
+
+
+@dataclass
+class RunSummary:
+    done: list[str]
+    skipped: list[str]
+    frames: int
+    seconds: float
+    failures: int
+
+    @property
+    def fps(self) -> float:
+        return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+
+def run_sequence(
+    tracker: SingleTargetTracker,
+    benchmark: Benchmark,
+    seq: Sequence,
+    results_dir: Path,
+    tracker_name: str,
+    options: RunOptions,
+    on_frame: Callable[[int], None] = lambda n: None,
+) -> tuple[int, float, int]:
+    """Run ``seq`` under the benchmark's protocol and write its files; return (frames, tracker seconds, failures)."""
+    result, times_path = result_paths(benchmark, results_dir, tracker_name, seq, options.experiment)
+    if benchmark.protocol == "vot":
+        if options.experiment == "realtime":
+            run = run_realtime(tracker, seq, options.fps, options.grace, options.skip, on_frame=on_frame)
+        else:
+            run = run_supervised(tracker, seq, options.skip, on_frame=on_frame)
+        write_times(times_path, run.times)
+        write_trajectory(result, run.trajectory)
+        return len(seq), float(run.times.sum()), run.failures
+    ope = run_ope(tracker, seq, on_frame=on_frame)
+    _write_ope(result, times_path, ope)
+    return len(seq), float(ope.times.sum()), 0
+
+
+def _write_ope(result: Path, times_path: Path, run: OPERun) -> None:
+    write_times(times_path, run.times)  # the box file last: its presence marks the sequence finished
+    write_boxes(result, run.boxes)
+
+
+# ----------------------------------------------------------------------------------------------------------------------
+# worker processes
+
+_WORKER: dict = {}
+
+
+def _worker_init(factory: Callable[[], SingleTargetTracker], progress: "mp.Queue", threads: int) -> None:
+    import torch
+
+    torch.set_num_threads(max(1, threads))
+    _WORKER["tracker"] = factory()
+    _WORKER["progress"] = progress
+
+
+def _worker_run(benchmark: Benchmark, seq: Sequence, results_dir: Path, name: str, options: RunOptions):
+    progress = _WORKER["progress"]
+    pending = [0]
+
+    def on_frame(n: int) -> None:
+        pending[0] += n
+        if pending[0] >= 10:
+            progress.put(pending[0])
+            pending[0] = 0
+
+    out = run_sequence(_WORKER["tracker"], benchmark, seq, results_dir, name, options, on_frame)
+    progress.put(pending[0])
+    return seq.name, out
+
+
+def run_benchmark(
+    benchmark: Benchmark,
+    factory: Callable[[], SingleTargetTracker],
+    results_dir: str | Path,
+    tracker_name: str,
+    workers: int = 1,
+    options: RunOptions = RunOptions(),
+    threads: int | None = None,
+    batch_factory: Callable[[], BatchTracker] | None = None,
+    show_progress: bool = True,
+) -> RunSummary:
+    """Run every unfinished sequence of ``benchmark``; see the module docstring."""
+    if options.experiment not in EXPERIMENTS:
+        raise InputError(f"unknown experiment {options.experiment!r} (known: {', '.join(EXPERIMENTS)})")
+    if options.experiment == "realtime" and benchmark.protocol != "vot":
+        raise InputError(f"the real-time experiment is a VOT protocol; {benchmark.name} is a one-pass benchmark")
+    results_dir = Path(results_dir)
+    todo, skipped = [], []
+    for seq in benchmark:
+        path, _ = result_paths(benchmark, results_dir, tracker_name, seq, options.experiment)
+        (skipped if is_complete(path, len(seq)) else todo).append(seq)
+    summary = RunSummary([], [s.name for s in skipped], 0, 0.0, 0)
+    if not todo:
+        return summary
+    bar_seq = tqdm(total=len(todo), unit="seq", desc=f"{benchmark.name} {tracker_name}", disable=not show_progress,
+                   dynamic_ncols=True, position=0)
+    bar_frames = tqdm(total=sum(len(s) for s in todo), unit="frame", desc="frames", disable=not show_progress,
+                      dynamic_ncols=True, position=1, leave=False)
+
+    def finished(name: str, frames: int, seconds: float, failures: int) -> None:
+        summary.done.append(name)
+        summary.frames += frames
+        summary.seconds += seconds
+        summary.failures += failures
+        bar_seq.update(1)
+        bar_seq.set_postfix_str(name)
+
+    try:
+        if batch_factory is not None:
+            if benchmark.protocol == "vot":
+                raise InputError("batched tracking runs one-pass benchmarks only (VOT re-initialises per sequence)")
+
+            def done(seq: Sequence, run: OPERun) -> None:
+                _write_ope(*result_paths(benchmark, results_dir, tracker_name, seq), run)
+                finished(seq.name, len(seq), float(run.times.sum()), 0)
+
+            run_ope_batched(batch_factory(), todo, done, bar_frames.update)
+        elif workers <= 1:
+            tracker = factory()
+            for seq in todo:
+                finished(seq.name, *run_sequence(tracker, benchmark, seq, results_dir, tracker_name, options,
+                                                 bar_frames.update))
+        else:
+            _run_parallel(benchmark, factory, results_dir, tracker_name, todo, workers, options, threads,
+                          finished, bar_frames)
+    finally:
+        bar_frames.close()
+        bar_seq.close()
+    return summary
+
+
+def _run_parallel(benchmark, factory, results_dir, tracker_name, todo, workers, options, threads, finished, bar):
+    context = mp.get_context("spawn")  # safe with CUDA and with torch's thread pools
+    progress = context.Queue()
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
+                             initargs=(factory, progress, threads)) as pool:
+        futures = {pool.submit(_worker_run, benchmark.select([]), seq, results_dir, tracker_name, options)
+                   for seq in todo}
+        while futures:
+            done, futures = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+            _drain(progress, bar)
+            for future in done:
+                name, (frames, seconds, failures) = future.result()
+                finished(name, frames, seconds, failures)
+        _drain(progress, bar)
+
+
+def _drain(progress, bar) -> None:
+    while True:
+        try:
+            bar.update(progress.get_nowait())
+        except queue_module.Empty:
+            return

@@ -1,0 +1,63 @@
+"""``siamban eval --dataset OTB100 --dataset-root DIR --results-dir results``: score every tracker's result folder,
+print the comparison table, write plots and a Markdown/JSON summary; ``--check-submission`` validates a GOT-10k upload."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from siamban.benchmarks import check_submission, evaluate_benchmark, load_benchmark, write_report
+from siamban.benchmarks.datasets import LOADERS
+from siamban.benchmarks.report import markdown_table
+from siamban.errors import InputError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="score result files of one or more trackers on a benchmark")
+    p.add_argument("--dataset", help=f"benchmark: {', '.join(LOADERS)}")
+    p.add_argument("--dataset-root", help="folder holding the benchmark in its official layout")
+    p.add_argument("--results-dir", default="results", help="results root (default: %(default)s)")
+    p.add_argument("--trackers", nargs="+", metavar="NAME", help="tracker folders to compare (default: all)")
+    p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
+    p.add_argument("--report-dir", help="write summary.md, summary.json and PNG plots here")
+    p.add_argument("--toolkit", choices=("pysot", "got10k"), default="pysot",
+                   help="one-pass metric conventions (default: %(default)s, which made the paper's tables)")
+    p.add_argument("--experiment", choices=("baseline", "realtime"), default="baseline",
+                   help="VOT experiment to score (default: %(default)s)")
+    p.add_argument("--check-submission", metavar="PATH",
+                   help="validate a GOT-10k submission folder or zip (with --dataset/--dataset-root: against the split)")
+    p.set_defaults(func=run)
+
+
+def _check(args: argparse.Namespace) -> int:
+    benchmark = None
+    if args.dataset_root:
+        benchmark = load_benchmark(args.dataset or "GOT-10k", args.dataset_root)
+    path = Path(args.check_submission)
+    if not path.exists():
+        raise InputError(f"{path}: no such folder or zip")
+    problems, count = check_submission(path, benchmark)
+    for problem in problems:
+        print(f"{path}: {problem}")
+    if problems:
+        print(f"{path}: {len(problems)} problem(s) in {count} sequences: the server would ignore or misread them")
+        return 1
+    against = f" against {benchmark.name} ({len(benchmark)} sequences)" if benchmark is not None else ""
+    print(f"{path}: OK, {count} sequences{against}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.check_submission:
+        return _check(args)
+    if not args.dataset or not args.dataset_root:
+        raise InputError("give --dataset and --dataset-root (or --check-submission PATH)")
+    benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences)
+    scores = evaluate_benchmark(benchmark, args.results_dir, args.trackers, args.toolkit, args.experiment)
+    evaluator = f"siamban eval ({args.toolkit} conventions"
+    evaluator += ", VOT region overlap as pysot-toolkit)" if benchmark.protocol == "vot" else ")"
+    print(markdown_table(benchmark.name, scores, evaluator), end="")
+    if args.report_dir:
+        written = write_report(args.report_dir, benchmark.name, scores, evaluator)
+        print(f"report: {len(written)} files in {args.report_dir}")
+    return 0

@@ -1,0 +1,91 @@
+"""Tiny fabricated benchmarks in each official on-disk layout, and scripted trackers with known behaviour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import cv2
+import numpy as np
+import pytest
+
+from siamban.tracker.tracker import TrackResult
+
+
+def write_frames(folder: Path, count: int, pattern: str = "{:08d}.jpg", start: int = 1, size=(64, 48)) -> list[Path]:
+    """``count`` small gray JPEGs named by ``pattern`` from number ``start``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    image = np.full((size[1], size[0], 3), 128, np.uint8)
+    paths = []
+    for n in range(start, start + count):
+        path = folder / pattern.format(n)
+        cv2.imwrite(str(path), image)
+        paths.append(path)
+    return paths
+
+
+def write_lines(path: Path, rows: Sequence[Sequence[float]] | Sequence[str], sep: str = ",") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [r if isinstance(r, str) else sep.join(f"{v:g}" for v in r) for r in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+class ScriptedTracker:
+    """Returns a fixed list of boxes, one per ``track`` call since the last ``init`` (indexed by absolute frame).
+
+    ``script[i]`` is the box reported for frame ``i`` of the sequence; ``init`` records the frame it was called on,
+    inferred from the number of calls made so far, so re-initialisation resumes the script at the right frame.
+    """
+
+    def __init__(self, script: Sequence[Sequence[float]], frame_of_init: Sequence[int] | None = None) -> None:
+        self.script = [tuple(float(v) for v in b) for b in script]
+        self.inits: list[tuple[float, ...]] = []
+        self.frame = -1
+        self.calls: list[int] = []
+        self.starts = list(frame_of_init or [])
+
+    def init(self, image: np.ndarray, box_xywh: Sequence[float]) -> None:
+        self.inits.append(tuple(float(v) for v in box_xywh))
+        self.frame = self.starts.pop(0) if self.starts else 0
+
+    def track(self, image: np.ndarray) -> TrackResult:
+        self.frame += 1
+        self.calls.append(self.frame)
+        x, y, w, h = self.script[self.frame]
+        return TrackResult(box=(x, y, w, h), score=1.0)
+
+
+class StaticFactory:
+    """Picklable factory of a tracker that always reports one box (for the parallel-worker tests)."""
+
+    def __init__(self, box: Sequence[float]) -> None:
+        self.box = tuple(box)
+
+    def __call__(self) -> "StaticTracker":
+        return StaticTracker(self.box)
+
+
+class StaticTracker:
+    def __init__(self, box) -> None:
+        self.box = box
+
+    def init(self, image, box_xywh) -> None:
+        pass
+
+    def track(self, image) -> TrackResult:
+        return TrackResult(box=self.box, score=1.0)
+
+
+@pytest.fixture
+def otb_root(tmp_path: Path) -> Path:
+    """OTB layout: a plain sequence with mixed separators, a two-target video, and a late-starting range (Tiger1)."""
+    root = tmp_path / "OTB100"
+    write_frames(root / "Basketball" / "img", 4, "{:04d}.jpg")
+    write_lines(root / "Basketball" / "groundtruth_rect.txt", ["10,10,20,20", "11\t10\t20\t20", "12 10 20 20", "13,10 20,20"])
+    write_frames(root / "Jogging" / "img", 3, "{:04d}.jpg")
+    write_lines(root / "Jogging" / "groundtruth_rect.1.txt", [(5, 5, 10, 10)] * 3)
+    write_lines(root / "Jogging" / "groundtruth_rect.2.txt", [(30, 5, 10, 10)] * 3)
+    write_frames(root / "Tiger1" / "img", 8, "{:04d}.jpg")
+    write_lines(root / "Tiger1" / "groundtruth_rect.txt", [(i, 0, 10, 10) for i in range(8)])
+    return root
