@@ -148,6 +148,7 @@ class TrainConfig:
     )
     seed: int = 123456  # siamban addition: every random draw of a run derives from it
     amp: bool = True  # siamban addition: bf16 autocast on CUDA
+    amp_cpu: bool = False  # siamban addition: bf16 autocast on CPU too (about 2x on CPUs with AVX-512 bf16)
     # siamban addition: how the gradients of N processes combine. "sum" is the official code's (its hand-written
     # all-reduce adds them, so the step grows with N; the published run used 3 GPUs); "mean" is DDP's usual average.
     grad_reduce: str = "sum"

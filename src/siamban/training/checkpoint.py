@@ -161,8 +161,9 @@ def load_pretrained_backbone(backbone: nn.Module, spec: str) -> str:
     """
     loader = getattr(backbone, "load_pretrained", None)
     if callable(loader):
-        report = loader(spec)
-        return str(report) if report else f"BACKBONE.PRETRAINED {spec}: loaded by {type(backbone).__name__}"
+        unused = list(loader(spec) or ())
+        note = f"; {len(unused)} file tensors unused ({summarise_names(unused, 3)})" if unused else ""
+        return f"BACKBONE.PRETRAINED {spec}: loaded by {type(backbone).__name__}{note}"
     path = Path(spec)
     if not path.is_file():
         raise CheckpointError(

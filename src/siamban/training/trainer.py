@@ -294,7 +294,7 @@ def train_step(
     train_cfg: TrainConfig,
     ctx: DistContext,
 ) -> tuple[torch.Tensor, bool]:
-    """Forward (bf16 autocast on CUDA with ``TRAIN.AMP``), loss, backward, gradient clip, SGD step.
+    """Forward (bf16 autocast on CUDA with ``TRAIN.AMP``, on CPU with ``TRAIN.AMP_CPU``), loss, backward, gradient clip, SGD step.
 
     Returns the step's (loss, cls loss, loc loss, positives per pair) averaged over processes (CPU float64), and
     whether the step was applied: a NaN, infinite or huge loss on any process skips it on all of them.
@@ -304,7 +304,8 @@ def train_step(
     search = batch["search"].to(device, non_blocking=True)
     label_cls = batch["label_cls"].to(device, non_blocking=True)
     label_loc = batch["label_loc"].to(device, non_blocking=True)
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=train_cfg.amp and device.type == "cuda"):
+    autocast = train_cfg.amp_cpu if device.type == "cpu" else train_cfg.amp and device.type == "cuda"
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
         cls, loc = model(template, search)
     terms = siamban_loss(cls, loc, label_cls, label_loc, train_cfg.cls_weight, train_cfg.loc_weight)
     positives = (label_cls == 1).sum(dim=(1, 2)).float().mean()
