@@ -6,6 +6,7 @@ from pathlib import Path
 
 import torch
 
+from siamban.assets import DEFAULT_CONFIG, default_weights
 from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError
 from siamban.models import build_model, load_weights
@@ -13,20 +14,26 @@ from siamban.tracker import SiamBANTracker
 
 
 def create_tracker(
-    config: str | Path | SiamBANConfig,
-    weights: str | Path | None,
+    config: str | Path | SiamBANConfig | None = None,
+    weights: str | Path | None = None,
     preset: str | None = None,
     device: str | torch.device | None = None,
     rgb: bool = False,
 ) -> SiamBANTracker:
     """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
 
-    ``preset`` swaps in the tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
+    With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
+    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
     """
+    if config is None or (weights is None and config == DEFAULT_CONFIG):
+        config, weights = DEFAULT_CONFIG, weights or default_weights()
     cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
     if weights is None:
-        raise CheckpointError("no weights given: pass the model's checkpoint (e.g. an official model.pth)")
+        raise CheckpointError(
+            f"no weights given for {config}: pass the model's checkpoint (e.g. an official model.pth); only the "
+            f"default model ({DEFAULT_CONFIG}) ships its weights"
+        )
     model = load_weights(build_model(cfg), weights)
     return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)

@@ -13,8 +13,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("model")
     group.add_argument(
         "--config",
-        default="siamban_r50_l234",
-        help="experiment: a bundled name or a config.yaml path (default: %(default)s)",
+        help="experiment: a bundled name or a config.yaml path (default: the bundled default model siamban_lite0, "
+        "with its shipped weights)",
     )
     group.add_argument("--weights", help="checkpoint (.pth): an official model.pth or one siamban saved")
     group.add_argument("--preset", help="tracker hyper-parameters of a benchmark: vot2018, vot2019, otb100, default")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 from tqdm import tqdm
 
 from siamban.cli.common import add_model_options, parse_box, tracker_from_args
 from siamban.errors import InputError
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
-from siamban.tracker.sequence import track_frames
+from siamban.tracker.sequence import SingleTargetTracker, track_frames
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -58,36 +62,67 @@ def run(args: argparse.Namespace) -> int:
         yield first
         yield from frames
 
-    video = None
     total = source.count - args.start_frame if source.count else None
-    progress = tqdm(total=total, unit="frame", desc=source.name, dynamic_ncols=True)
-    n = lost = 0
+    summary = track_to_files(
+        tracker, all_frames(), init_box, output, args.video, source.fps, source.name, total, viewer
+    )
+    start = f" from frame {args.start_frame}" if args.start_frame else ""
+    print(f"{summary.describe()}{start} -> {output}" + (f", {args.video}" if args.video else ""))
+    return 0
+
+
+@dataclass
+class TrackingSummary:
+    """What ``track_to_files`` did: the boxes written, frames the target was lost in, and the time it took."""
+
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    lost: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        n = len(self.boxes)
+        text = f"{n} frames at {n / self.seconds:.1f} frames/s" if self.seconds > 0 else f"{n} frames"
+        return text + (f" (target lost in {self.lost} frames)" if self.lost else "")
+
+
+def track_to_files(
+    tracker: SingleTargetTracker,
+    frames: Iterable[np.ndarray],
+    init_box: Sequence[float],
+    boxes_path: str | Path,
+    video_path: str | Path | None = None,
+    fps: float = 30.0,
+    name: str = "",
+    total: int | None = None,
+    viewer: Any = None,
+) -> TrackingSummary:
+    """Track ``frames`` from ``init_box``, writing one ``x,y,w,h,score`` line per frame to ``boxes_path`` and, when
+    asked, an annotated video (green box and score; red "lost" box) and a live view; a progress bar shows frames/s."""
+    summary = TrackingSummary()
+    video = None
+    progress = tqdm(total=total, unit="frame", desc=name, dynamic_ncols=True)
+    began = time.perf_counter()
     try:
-        with BoxWriter(output) as boxes:
-            for _index, frame, result in track_frames(tracker, all_frames(), init_box):
+        with BoxWriter(boxes_path) as boxes:
+            for _index, frame, result in track_frames(tracker, frames, init_box):
                 boxes.write(result.box, result.score)
-                n += 1
-                lost += result.lost
+                summary.boxes.append(tuple(result.box))
+                summary.lost += result.lost
                 progress.update(1)
-                if args.video or viewer:
+                if video_path or viewer:
                     color, label = ((0, 0, 255), "lost") if result.lost else ((0, 255, 0), f"{result.score:.2f}")
                     canvas = draw_box(frame.copy(), result.box, color=color, label=label)
-                    if args.video:
+                    if video_path:
                         if video is None:
-                            video = AnnotatedVideoWriter(args.video, source.fps, (frame.shape[1], frame.shape[0]))
+                            video = AnnotatedVideoWriter(video_path, fps, (frame.shape[1], frame.shape[0]))
                         video.write(canvas)
                     if viewer and not viewer.show(canvas):
                         break
     finally:
+        summary.seconds = time.perf_counter() - began
         progress.close()
         if video is not None:
             video.close()
         if viewer is not None:
             viewer.close()
-    start = f" from frame {args.start_frame}" if args.start_frame else ""
-    print(
-        f"{n} frames{start} -> {output}"
-        + (f", {args.video}" if args.video else "")
-        + (f" (target lost in {lost} frames)" if lost else "")
-    )
-    return 0
+    return summary
