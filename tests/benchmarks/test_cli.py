@@ -204,3 +204,26 @@ def test_eval_errors_are_one_line(tmp_path, capsys):
     with pytest.raises(Exception, match="one-pass benchmark"):
         run_benchmark(load_benchmark("GOT-10k", root), StaticFactory((0, 0, 1, 1)), tmp_path, "t",
                       options=RunOptions(experiment="realtime"), show_progress=False)
+
+
+def test_test_cli_on_got10k_writes_and_packs_the_submission(tmp_path, capsys):
+    root = _got10k_test(tmp_path)
+    results = tmp_path / "results"
+    assert main(["test", "--dataset", "GOT-10k", "--dataset-root", str(root), "--opencv", "csrt", "--results-dir",
+                 str(results), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    archive = results / "GOT-10k" / "opencv-csrt.zip"
+    assert f"submission: {archive} (checked: 2 sequences)" in out
+    with zipfile.ZipFile(archive) as z:
+        assert sorted(z.namelist()) == [f"GOT-10k_Test_00000{i}/GOT-10k_Test_00000{i}_{kind}.txt"
+                                        for i in (1, 2) for kind in ("001", "time")]
+        lines = z.read("GOT-10k_Test_000002/GOT-10k_Test_000002_001.txt").decode().splitlines()
+    assert len(lines) == 4 and lines[0] == "5.5000,5.5000,20.0000,20.0000"
+    assert main(["eval", "--check-submission", str(archive)]) == 0
+    assert "OK, 2 sequences" in capsys.readouterr().out
+
+    time_file = results / "GOT-10k" / "opencv-csrt" / "GOT-10k_Test_000001" / "GOT-10k_Test_000001_time.txt"
+    time_file.write_text("0.1\n0.1\nslow\n")
+    problems, _ = check_submission(results / "GOT-10k" / "opencv-csrt")
+    assert problems == ["GOT-10k_Test_000001/GOT-10k_Test_000001_time.txt:3: not comma-separated non-negative "
+                        "seconds: 'slow'"]

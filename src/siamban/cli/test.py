@@ -11,6 +11,7 @@ from pathlib import Path
 
 from siamban.benchmarks import RunOptions, load_benchmark, run_benchmark
 from siamban.benchmarks.datasets import LOADERS
+from siamban.benchmarks.results import check_submission, make_submission
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.cli.common import add_model_options
 from siamban.errors import CheckpointError
@@ -63,4 +64,10 @@ def run(args: argparse.Namespace) -> int:
         line += f" ({summary.frames} frames, {summary.fps:.1f} fps per worker"
         line += f", {summary.failures} failures)" if benchmark.protocol == "vot" else ")"
     print(line)
+    if benchmark.protocol == "got10k" and args.sequences is None and not benchmark.sequences[0].visible[1:].any():
+        problems, _ = check_submission(where, benchmark)  # the test split: pack it for the evaluation server
+        if problems:
+            print(f"{where}: not a valid submission: {problems[0]}")
+            return 1
+        print(f"submission: {make_submission(where)} (checked: {len(benchmark)} sequences)")
     return 0
