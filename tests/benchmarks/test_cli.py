@@ -4,6 +4,7 @@ resumable parallel runner, the batched-runner slot, and the GOT-10k submission c
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -75,8 +76,8 @@ def _textured_frames(folder: Path, n: int, start=(20, 14)) -> list[tuple[float, 
 def test_test_and_eval_end_to_end_on_otb_layout(tiny_model, tmp_path, capsys):
     config, weights = tiny_model
     root = tmp_path / "OTB100"
-    for name in ("Car", "Dog"):
-        boxes = _textured_frames(root / name / "img", 6)
+    for name, start in (("Car", (20, 14)), ("Dog", (40, 30))):
+        boxes = _textured_frames(root / name / "img", 6, start)
         write_lines(root / name / "groundtruth_rect.txt", boxes)
     results, report = tmp_path / "results", tmp_path / "report"
     args = ["test", "--dataset", "OTB100", "--dataset-root", str(root), "--config", str(config), "--weights",
@@ -88,6 +89,13 @@ def test_test_and_eval_end_to_end_on_otb_layout(tiny_model, tmp_path, capsys):
     assert (results / "OTB100" / "tiny" / "times" / "Car_time.txt").is_file()
     assert main(args) == 0  # resumed: nothing left to run
     assert "0 sequences run, 2 already done" in capsys.readouterr().out
+    # both sequences in one network batch: the same boxes as one at a time (float32 summation order aside)
+    assert main(args[:-1] + ["batched", "--batch", "2"]) == 0
+    assert "2 sequences run" in capsys.readouterr().out
+    for name in ("Car", "Dog"):
+        single = read_boxes(results / "OTB100" / "tiny" / f"{name}.txt")
+        np.testing.assert_allclose(read_boxes(results / "OTB100" / "batched" / f"{name}.txt"), single, atol=1e-3)
+    shutil.rmtree(results / "OTB100" / "batched")
 
     other = results / "OTB100" / "truth"  # a second "tracker": the ground truth itself, in pysot's format
     for name in ("Car", "Dog"):

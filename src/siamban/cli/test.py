@@ -12,9 +12,10 @@ from pathlib import Path
 from siamban.benchmarks import RunOptions, load_benchmark, run_benchmark
 from siamban.benchmarks.datasets import LOADERS
 from siamban.benchmarks.results import check_submission, make_submission
+from siamban.benchmarks.runners import BatchedFactory
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.cli.common import add_model_options
-from siamban.errors import CheckpointError
+from siamban.errors import CheckpointError, InputError
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -40,6 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
     p.add_argument("--threads", type=int, help="torch threads per worker (default: CPU cores / workers)")
     p.add_argument("--fps", type=float, default=20.0, help="real-time experiment frame rate (default: %(default)s)")
+    p.add_argument("--batch", type=int, default=0, metavar="N",
+                   help="track N sequences at once in one network batch (one-pass benchmarks; best on a GPU)")
     p.add_argument("--opencv", choices=("csrt", "kcf", "mil"), help="run this OpenCV tracker instead of SiamBAN")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_model_options(p)
@@ -56,8 +59,13 @@ def run(args: argparse.Namespace) -> int:
     benchmark = benchmark_from_args(args)
     name = args.tracker_name or name
     options = RunOptions(experiment=args.experiment, fps=args.fps)
+    batch = None
+    if args.batch > 0:
+        if args.opencv:
+            raise InputError("--batch runs SiamBAN only (OpenCV trackers run one at a time)")
+        batch = BatchedFactory(factory, args.batch)
     summary = run_benchmark(benchmark, factory, args.results_dir, name, workers=args.workers, options=options,
-                            threads=args.threads, show_progress=not args.quiet)
+                            threads=args.threads, batch_factory=batch, show_progress=not args.quiet)
     where = Path(args.results_dir) / benchmark.name / name
     line = f"{benchmark.name}: {len(summary.done)} sequences run, {len(summary.skipped)} already done -> {where}"
     if summary.frames:
