@@ -9,6 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
+import probe_model  # noqa: F401  (registers the probe backbone, in worker processes too)
+from siamban.benchmarks.trackers import SiamBANFactory
 from siamban.tracker.tracker import TrackResult
 
 
@@ -89,3 +91,30 @@ def otb_root(tmp_path: Path) -> Path:
     write_frames(root / "Tiger1" / "img", 8, "{:04d}.jpg")
     write_lines(root / "Tiger1" / "groundtruth_rect.txt", [(i, 0, 10, 10) for i in range(8)])
     return root
+
+
+class ProbeFactory(SiamBANFactory):
+    """SiamBANFactory for the hand-set probe model; defined here so worker processes import ``probe_model`` (which
+    registers the probe backbone) when they unpickle it."""
+
+
+def write_shared_layout(root: Path, roles: dict[str, str], frames: int = 10) -> dict[str, np.ndarray]:
+    """The shared/data/sequences layout (``<name>/img/00001.jpg``, ``groundtruth.txt``, ``index.json`` with roles):
+    one moving textured square per sequence, each with its own direction. Returns the boxes per sequence."""
+    import json
+
+    from probe_model import moving_square_video
+
+    index, truth = {}, {}
+    steps = [(4, 2), (-3, 3), (5, -2), (2, 4)]
+    for i, (name, role) in enumerate(sorted(roles.items())):
+        images, boxes = moving_square_video(frames, step=steps[i % len(steps)])
+        folder = root / name / "img"
+        folder.mkdir(parents=True)
+        for n, image in enumerate(images, start=1):
+            cv2.imwrite(str(folder / f"{n:05d}.jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        write_lines(root / name / "groundtruth.txt", boxes)
+        index[name] = {"frames": frames, "first_box": boxes[0].tolist(), "role": role, "size": [320, 240]}
+        truth[name] = boxes
+    (root / "index.json").write_text(json.dumps(index, indent=1))
+    return truth

@@ -4,6 +4,7 @@ resumable parallel runner, the batched-runner slot, and the GOT-10k submission c
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -75,8 +76,8 @@ def _textured_frames(folder: Path, n: int, start=(20, 14)) -> list[tuple[float, 
 def test_test_and_eval_end_to_end_on_otb_layout(tiny_model, tmp_path, capsys):
     config, weights = tiny_model
     root = tmp_path / "OTB100"
-    for name in ("Car", "Dog"):
-        boxes = _textured_frames(root / name / "img", 6)
+    for name, start in (("Car", (20, 14)), ("Dog", (40, 30))):
+        boxes = _textured_frames(root / name / "img", 6, start)
         write_lines(root / name / "groundtruth_rect.txt", boxes)
     results, report = tmp_path / "results", tmp_path / "report"
     args = ["test", "--dataset", "OTB100", "--dataset-root", str(root), "--config", str(config), "--weights",
@@ -88,6 +89,13 @@ def test_test_and_eval_end_to_end_on_otb_layout(tiny_model, tmp_path, capsys):
     assert (results / "OTB100" / "tiny" / "times" / "Car_time.txt").is_file()
     assert main(args) == 0  # resumed: nothing left to run
     assert "0 sequences run, 2 already done" in capsys.readouterr().out
+    # both sequences in one network batch: the same boxes as one at a time (float32 summation order aside)
+    assert main(args[:-1] + ["batched", "--batch", "2"]) == 0
+    assert "2 sequences run" in capsys.readouterr().out
+    for name in ("Car", "Dog"):
+        single = read_boxes(results / "OTB100" / "tiny" / f"{name}.txt")
+        np.testing.assert_allclose(read_boxes(results / "OTB100" / "batched" / f"{name}.txt"), single, atol=1e-3)
+    shutil.rmtree(results / "OTB100" / "batched")
 
     other = results / "OTB100" / "truth"  # a second "tracker": the ground truth itself, in pysot's format
     for name in ("Car", "Dog"):
@@ -95,9 +103,10 @@ def test_test_and_eval_end_to_end_on_otb_layout(tiny_model, tmp_path, capsys):
     assert main(["eval", "--dataset", "OTB100", "--dataset-root", str(root), "--results-dir", str(results),
                  "--report-dir", str(report)]) == 0
     out = capsys.readouterr().out
-    assert "| truth | 1.000 | 1.000 |" in out and "| tiny |" in out
+    # a perfect tracker scores 20/21 = 0.952: pysot-toolkit counts iou > t, and no overlap exceeds the last threshold 1
+    assert "| truth | 0.952 | 1.000 |" in out and "| tiny |" in out
     summary = json.loads((report / "summary.json").read_text())
-    assert summary["trackers"]["truth"]["summary"]["success_auc"] == 1.0
+    assert summary["trackers"]["truth"]["summary"]["success_auc"] == pytest.approx(20 / 21)
     assert 0 <= summary["trackers"]["tiny"]["summary"]["success_auc"] < 1
     assert (report / "success_plot.png").stat().st_size > 1000 and (report / "precision_plot.png").is_file()
 
@@ -193,8 +202,36 @@ def test_batched_runner_matches_the_one_at_a_time_runner(tmp_path):
 
 def test_eval_errors_are_one_line(tmp_path, capsys):
     root = _got10k_test(tmp_path)
-    assert main(["eval", "--dataset", "GOT-10k", "--dataset-root", str(root), "--results-dir", str(tmp_path)]) == 2
+    results = tmp_path / "results"
+    assert main(["eval", "--dataset", "GOT-10k", "--dataset-root", str(root), "--results-dir", str(results)]) == 2
     assert "no results for GOT-10k" in capsys.readouterr().err
+    run_benchmark(load_benchmark("GOT-10k", root), StaticFactory((6, 6, 20, 20)), results, "t", show_progress=False)
+    assert main(["eval", "--dataset", "GOT-10k", "--dataset-root", str(root), "--results-dir", str(results)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "test split's ground truth is withheld" in err
     with pytest.raises(Exception, match="one-pass benchmark"):
         run_benchmark(load_benchmark("GOT-10k", root), StaticFactory((0, 0, 1, 1)), tmp_path, "t",
                       options=RunOptions(experiment="realtime"), show_progress=False)
+
+
+def test_test_cli_on_got10k_writes_and_packs_the_submission(tmp_path, capsys):
+    root = _got10k_test(tmp_path)
+    results = tmp_path / "results"
+    assert main(["test", "--dataset", "GOT-10k", "--dataset-root", str(root), "--opencv", "csrt", "--results-dir",
+                 str(results), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    archive = results / "GOT-10k" / "opencv-csrt.zip"
+    assert f"submission: {archive} (checked: 2 sequences)" in out
+    with zipfile.ZipFile(archive) as z:
+        assert sorted(z.namelist()) == [f"GOT-10k_Test_00000{i}/GOT-10k_Test_00000{i}_{kind}.txt"
+                                        for i in (1, 2) for kind in ("001", "time")]
+        lines = z.read("GOT-10k_Test_000002/GOT-10k_Test_000002_001.txt").decode().splitlines()
+    assert len(lines) == 4 and lines[0] == "5.5000,5.5000,20.0000,20.0000"
+    assert main(["eval", "--check-submission", str(archive)]) == 0
+    assert "OK, 2 sequences" in capsys.readouterr().out
+
+    time_file = results / "GOT-10k" / "opencv-csrt" / "GOT-10k_Test_000001" / "GOT-10k_Test_000001_time.txt"
+    time_file.write_text("0.1\n0.1\nslow\n")
+    problems, _ = check_submission(results / "GOT-10k" / "opencv-csrt")
+    assert problems == ["GOT-10k_Test_000001/GOT-10k_Test_000001_time.txt:3: not comma-separated non-negative "
+                        "seconds: 'slow'"]

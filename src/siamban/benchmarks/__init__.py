@@ -2,19 +2,24 @@
 toolkit, and reports. ``siamban test`` and ``siamban eval`` are thin commands over this package."""
 
 from siamban.benchmarks.datasets import Benchmark, Sequence, load_benchmark
-from siamban.benchmarks.evaluate import TrackerScores, evaluate_benchmark
+from siamban.benchmarks.evaluate import TrackerScores, evaluate_benchmark, track_and_score
 from siamban.benchmarks.report import write_report
 from siamban.benchmarks.results import check_submission
 from siamban.benchmarks.runners import RunOptions, run_benchmark
+from siamban.benchmarks.trackers import OpenCVFactory, OpenCVTracker, SiamBANFactory
 
 __all__ = [
     "Benchmark",
+    "OpenCVFactory",
+    "OpenCVTracker",
     "RunOptions",
     "Sequence",
+    "SiamBANFactory",
     "TrackerScores",
     "check_submission",
     "evaluate_benchmark",
     "load_benchmark",
     "run_benchmark",
+    "track_and_score",
     "write_report",
 ]

@@ -1,10 +1,13 @@
-"""Scoring the result folders of any number of trackers on a benchmark (``siamban eval``)."""
+"""Scoring the result folders of any number of trackers on a benchmark (``siamban eval``), and ``track_and_score``:
+run one tracker (siamban's, OpenCV's, anyone's) over a benchmark and score it in one call."""
 
 from __future__ import annotations
 
 import ast
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -13,8 +16,10 @@ from siamban.benchmarks.datasets.vot import VOT_TAGS
 from siamban.benchmarks.metrics.ope import GOT10kResult, OPEResult, evaluate_got10k, evaluate_ope
 from siamban.benchmarks.metrics.vot import VOTResult, VOTSequenceRecord, evaluate_vot
 from siamban.benchmarks.results import list_trackers, read_boxes, read_times, read_vot_repetitions, result_paths
+from siamban.benchmarks.runners.run import RunOptions, run_benchmark
 from siamban.errors import InputError
 from siamban.io.frames import read_image
+from siamban.tracker.sequence import SingleTargetTracker
 
 
 @dataclass
@@ -133,3 +138,42 @@ def evaluate_benchmark(
             scores.append(_ope_scores(benchmark, results_dir, name, toolkit))
     key = {"vot": "eao", "got10k": "ao", "ope": "success_auc"}[scores[0].kind]
     return sorted(scores, key=lambda s: -np.nan_to_num(s.summary[key], nan=-1))
+
+
+class _Fixed:
+    """A factory handing out one existing tracker (in-process runs only)."""
+
+    def __init__(self, tracker: SingleTargetTracker) -> None:
+        self.tracker = tracker
+
+    def __call__(self) -> SingleTargetTracker:
+        return self.tracker
+
+
+def track_and_score(
+    benchmark: Benchmark,
+    tracker: SingleTargetTracker | Callable[[], SingleTargetTracker],
+    results_dir: str | Path | None,
+    tracker_name: str,
+    workers: int = 1,
+    options: RunOptions = RunOptions(),
+    toolkit: str = "pysot",
+    show_progress: bool = True,
+) -> TrackerScores:
+    """Run ``tracker`` over every unfinished sequence of ``benchmark`` and score all of its sequences.
+
+    ``tracker`` is any object with ``init(image, box_xywh)`` and ``track(image) -> TrackResult`` (run in this process)
+    or a picklable factory of one (needed for ``workers > 1``). Result files go to ``results_dir`` in pysot-toolkit's
+    layout (a temporary folder when None). ``summary`` holds ``success_auc``, ``precision`` (at 20 px),
+    ``norm_precision`` and ``fps`` (tracker time only) for one-pass benchmarks; ``eao``, ``accuracy``, ``robustness``
+    for VOT; ``ao``, ``sr50``, ``sr75`` for GOT-10k val.
+    """
+    is_instance = hasattr(tracker, "init") and hasattr(tracker, "track")
+    if is_instance and workers > 1:
+        raise InputError("a tracker object runs in this process only: pass a picklable factory for workers > 1")
+    factory = _Fixed(tracker) if is_instance else tracker  # type: ignore[arg-type]
+    if results_dir is None:
+        with tempfile.TemporaryDirectory(prefix="siamban-results-") as tmp:
+            return track_and_score(benchmark, factory, tmp, tracker_name, workers, options, toolkit, show_progress)
+    run_benchmark(benchmark, factory, results_dir, tracker_name, workers, options, show_progress=show_progress)
+    return evaluate_benchmark(benchmark, results_dir, [tracker_name], toolkit, options.experiment)[0]

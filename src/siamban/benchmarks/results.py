@@ -234,4 +234,26 @@ def check_submission(path: Path, benchmark: Benchmark | None = None) -> tuple[li
             time_lines = [line for line in kinds["time"].splitlines() if line.strip()]
             if lengths and len(time_lines) not in lengths:
                 problems.append(f"{video}/{video}_time.txt: {len(time_lines)} lines for {max(lengths)} frames")
+            for number, line in enumerate(time_lines, 1):  # one column per repetition, as the toolkit writes them
+                try:
+                    ok = all(float(p) >= 0 for p in line.split(","))
+                except ValueError:
+                    ok = False
+                if not ok:
+                    problems.append(f"{video}/{video}_time.txt:{number}: not comma-separated non-negative seconds: "
+                                    f"{line.strip()[:40]!r}")
+                    break
     return problems, len(videos)
+
+
+def make_submission(folder: Path) -> Path:
+    """Zip a GOT-10k result folder (``<video>/<video>_001.txt`` ... at the archive's top, as the GOT-10k toolkit
+    packs it) into ``<folder>.zip`` next to it; return the archive's path."""
+    folder = Path(folder)
+    archive = folder.with_suffix(".zip")
+    tmp = archive.with_name(f".{archive.name}.{os.getpid()}.tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+        for path in sorted(folder.rglob("*.txt")):
+            z.write(path, path.relative_to(folder).as_posix())
+    os.replace(tmp, archive)
+    return archive

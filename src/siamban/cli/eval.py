@@ -19,6 +19,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results-dir", default="results", help="results root (default: %(default)s)")
     p.add_argument("--trackers", nargs="+", metavar="NAME", help="tracker folders to compare (default: all)")
     p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
+    p.add_argument("--role", nargs="+", metavar="ROLE",
+                   help="only sequences with these roles in the dataset's index.json (train, val, heldout)")
     p.add_argument("--report-dir", help="write summary.md, summary.json and PNG plots here")
     p.add_argument("--toolkit", choices=("pysot", "got10k"), default="pysot",
                    help="one-pass metric conventions (default: %(default)s, which made the paper's tables)")
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         return _check(args)
     if not args.dataset or not args.dataset_root:
         raise InputError("give --dataset and --dataset-root (or --check-submission PATH)")
-    benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences)
+    benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences, roles=args.role)
     scores = evaluate_benchmark(benchmark, args.results_dir, args.trackers, args.toolkit, args.experiment)
     evaluator = f"siamban eval ({args.toolkit} conventions"
     evaluator += ", VOT region overlap as pysot-toolkit)" if benchmark.protocol == "vot" else ")"

@@ -57,6 +57,16 @@ def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
     return torch.from_numpy(patch).to(device).permute(2, 0, 1).unsqueeze(0).float().contiguous()
 
 
+@dataclass(frozen=True)
+class SearchCrop:
+    """A search crop ready for the network, with what ``apply_maps`` needs to map its output back to the frame."""
+
+    tensor: torch.Tensor  # (1, 3, instance, instance)
+    scale_z: float
+    image_hw: tuple[int, int]
+    instance: int
+
+
 class SiamBANTracker:
     """Follow one target with a SiamBAN network.
 
@@ -113,25 +123,34 @@ class SiamBANTracker:
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> TrackResult:
         """Locate the target in the next frame."""
+        crop = self.search_crop(image)
+        cls, loc = self.model.track(crop.tensor, self.kernels)
+        return self.apply_maps(crop, cls, loc)
+
+    def search_crop(self, image: np.ndarray) -> "SearchCrop":
+        """First half of ``track``: the search crop of ``image`` around the current state (batched trackers stack
+        several targets' crops into one network call, then hand each its maps through ``apply_maps``)."""
         if self.state is None or self.kernels is None:
             raise InputError("track() called before init(): give the tracker a first frame and box")
         image = self._bgr(image, "frame")
         cfg = self.config
-        searching = self.lost and cfg.lost_instance_size > 0
-        instance = cfg.lost_instance_size if searching else cfg.instance_size
-        points, window = self._grid(instance)
+        instance = cfg.lost_instance_size if self.lost and cfg.lost_instance_size > 0 else cfg.instance_size
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         s_x = round(s_z * (instance / cfg.exemplar_size))
         x_crop = crop_window(image, self.state.center[0], instance, s_x, self.channel_average)
-        cls, loc = self.model.track(image_to_tensor(x_crop, self.device), self.kernels)
+        return SearchCrop(image_to_tensor(x_crop, self.device), scale_z, image.shape[:2], instance)
+
+    def apply_maps(self, crop: "SearchCrop", cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
+        """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""
+        points, window = self._grid(crop.instance)
         step = update_state(
             cls.float().cpu().numpy(),
             loc.float().cpu().numpy(),
             self.state,
-            np.array([scale_z]),
-            np.array([image.shape[:2]]),
-            cfg,
+            np.array([crop.scale_z]),
+            np.array([crop.image_hw]),
+            self.config,
             points,
             window,
             window_influence=0.0 if self.lost else None,

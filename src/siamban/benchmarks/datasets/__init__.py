@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from siamban.benchmarks.datasets.base import Benchmark, Sequence, read_annotation, read_flags
+from siamban.benchmarks.datasets.folders import load_folders
 from siamban.benchmarks.datasets.got10k import load_got10k
 from siamban.benchmarks.datasets.lasot import load_lasot
 from siamban.benchmarks.datasets.nfs import load_nfs
@@ -30,10 +31,13 @@ LOADERS: dict[str, Callable[..., Benchmark]] = {
     "LaSOT": partial(load_lasot, split="test"),
     "GOT-10k": partial(load_got10k, split="test"),
     "GOT-10k-val": partial(load_got10k, split="val"),
+    # OTB-layout folders with an optional index.json (names, roles): the project's shared/data/sequences
+    "shared": load_folders,
 }
 
 _ALIASES = {"OTB": "OTB100", "OTB2015": "OTB100", "NFS": "NFS30", "GOT10K": "GOT-10k", "GOT-10K": "GOT-10k",
-            "GOT10K-VAL": "GOT-10k-val", "GOT-10K-VAL": "GOT-10k-val", "LASOT": "LaSOT"}
+            "GOT10K-VAL": "GOT-10k-val", "GOT-10K-VAL": "GOT-10k-val", "LASOT": "LaSOT",
+            "FOLDERS": "shared", "SEQUENCES": "shared"}
 
 
 def canonical_name(name: str) -> str:
@@ -47,14 +51,29 @@ def canonical_name(name: str) -> str:
     raise DatasetError(f"unknown dataset {name!r} (known: {', '.join(LOADERS)})")
 
 
-def load_benchmark(name: str, root: str | Path, names: list[str] | None = None) -> Benchmark:
-    """Read benchmark ``name`` from its official layout under ``root``; ``names`` keeps only those sequences."""
+def load_benchmark(
+    name: str, root: str | Path, names: list[str] | None = None, roles: list[str] | None = None
+) -> Benchmark:
+    """Read benchmark ``name`` from its official layout under ``root``; ``names`` keeps only those sequences,
+    ``roles`` only the sequences whose role (``index.json`` of the ``shared`` layout) is one of them."""
     key = canonical_name(name)
     root = Path(root)
     if not root.exists():
         raise DatasetError(f"{root}: dataset root not found")
     benchmark = LOADERS[key](root, names=names)
     benchmark.name = key
+    if names:
+        unknown = [n for n in names if not any(s.name == n or s.name.startswith(n + "-") for s in benchmark)]
+        if unknown:
+            raise DatasetError(f"{root}: no sequence named {unknown[0]!r} in {key}")
+    if roles:
+        known = sorted({s.meta["role"] for s in benchmark if "role" in s.meta})
+        if not known:
+            raise DatasetError(f"{root}: {key} gives its sequences no roles (an index.json with \"role\" entries)")
+        kept = [s.name for s in benchmark if s.meta.get("role") in roles]
+        if not kept:
+            raise DatasetError(f"{root}: no sequence with role {' or '.join(roles)} (roles here: {', '.join(known)})")
+        benchmark = benchmark.select(kept)
     return benchmark
 
 

@@ -167,6 +167,8 @@ def eao_score(curve: np.ndarray, interval: tuple[int, int]) -> float:
     weight = np.zeros(len(curve))
     weight[low - 1 : high] = 1
     ok = ~np.isnan(curve)
+    if not np.any(weight[ok]):
+        return float("nan")  # every sequence is shorter than the interval's low end
     return float(np.sum(curve[ok] * weight[ok]) / np.sum(weight[ok]))
 
 

@@ -1,12 +1,14 @@
 """Runners: one sequence under a protocol (``protocols``), many sequences in lock-step on a batched tracker
 (``batch``), and a whole benchmark resumably in parallel processes (``run``)."""
 
-from siamban.benchmarks.runners.batch import BatchTracker, TrackerPool, run_ope_batched
+from siamban.benchmarks.runners.batch import BatchedFactory, BatchedSiamBAN, BatchTracker, TrackerPool, run_ope_batched
 from siamban.benchmarks.runners.protocols import OPERun, RealtimeRuntime, VOTRun, run_ope, run_realtime, run_supervised
 from siamban.benchmarks.runners.run import RunOptions, RunSummary, run_benchmark, run_sequence
 
 __all__ = [
     "BatchTracker",
+    "BatchedFactory",
+    "BatchedSiamBAN",
     "OPERun",
     "RealtimeRuntime",
     "RunOptions",

@@ -4,22 +4,27 @@ A ``BatchTracker`` holds ``capacity`` slots; each slot follows one sequence's ta
 slot busy: when a sequence ends its slot is released and the next sequence is initialised in it, while the other
 slots keep tracking, so one ``track`` call advances up to ``capacity`` sequences by one frame. ``TrackerPool`` is the
 reference implementation made of independent single-target trackers (no speed-up; it defines the behaviour a real
-batched tracker must reproduce frame for frame).
+batched tracker must reproduce frame for frame). ``BatchedSiamBAN`` is the real one: its slots are ordinary
+``SiamBANTracker`` objects sharing one network, and each frame their search crops go through the network as one batch
+(slots searching a wider region after losing their target form their own batch), so on a GPU N sequences cost about
+one sequence's network calls.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Protocol, Sequence as Seq
 
 import numpy as np
+import torch
 
 from siamban.benchmarks.datasets.base import Sequence
 from siamban.benchmarks.metrics.region import axis_aligned_box
 from siamban.benchmarks.runners.protocols import OPERun
 from siamban.io.frames import read_image
 from siamban.tracker.sequence import SingleTargetTracker
-from siamban.tracker.tracker import TrackResult
+from siamban.tracker.tracker import SiamBANTracker, TrackResult
 
 
 class BatchTracker(Protocol):
@@ -49,6 +54,50 @@ class TrackerPool:
 
     def release(self, slot: int) -> None:
         pass
+
+
+class BatchedSiamBAN:
+    """A BatchTracker of ``capacity`` SiamBAN trackers from ``factory`` that share one network (``SiamBANFactory``
+    hands out trackers over one cached model); one network call per frame for all busy slots of one crop size."""
+
+    def __init__(self, factory: Callable[[], SiamBANTracker], capacity: int) -> None:
+        self.capacity = capacity
+        self._trackers = [factory() for _ in range(capacity)]
+        self.model = self._trackers[0].model
+        if any(t.model is not self.model for t in self._trackers):
+            raise ValueError("BatchedSiamBAN needs trackers that share one model (use SiamBANFactory)")
+
+    def init(self, slot: int, image: np.ndarray, box_xywh: Seq[float]) -> None:
+        self._trackers[slot].init(image, box_xywh)
+
+    @torch.inference_mode()
+    def track(self, images: Mapping[int, np.ndarray]) -> dict[int, TrackResult]:
+        crops = {slot: self._trackers[slot].search_crop(image) for slot, image in images.items()}
+        groups: dict[int, list[int]] = {}
+        for slot, crop in crops.items():
+            groups.setdefault(crop.instance, []).append(slot)
+        results = {}
+        for slots in groups.values():
+            x = torch.cat([crops[s].tensor for s in slots])
+            kernels = tuple(torch.cat(parts) for parts in zip(*(self._trackers[s].kernels for s in slots)))
+            cls, loc = self.model.track(x, kernels)
+            for i, s in enumerate(slots):
+                results[s] = self._trackers[s].apply_maps(crops[s], cls[i : i + 1], loc[i : i + 1])
+        return results
+
+    def release(self, slot: int) -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class BatchedFactory:
+    """Builds a ``BatchedSiamBAN`` of ``capacity`` slots from a ``SiamBANFactory``-like ``factory``."""
+
+    factory: Callable[[], SiamBANTracker]
+    capacity: int
+
+    def __call__(self) -> BatchedSiamBAN:
+        return BatchedSiamBAN(self.factory, self.capacity)
 
 
 def run_ope_batched(

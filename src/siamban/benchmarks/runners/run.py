@@ -3,6 +3,8 @@
 ``run_benchmark`` skips sequences whose result file is complete, runs the others in ``workers`` processes (each
 builds its own tracker once from ``factory``, a picklable zero-argument callable, and uses ``threads`` torch threads)
 and writes each sequence's files atomically as soon as it finishes. With ``workers=1`` everything runs in this process.
+``run_jobs`` is the engine under it: any list of (sequence, tracker name, hyper-parameter overrides) jobs, which is
+how ``siamban tune`` runs all its trials' sequences in one pool (the factory is then called as ``factory(overrides)``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import queue as queue_module
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from tqdm import tqdm
 
@@ -80,20 +82,48 @@ def _write_ope(result: Path, times_path: Path, run: OPERun) -> None:
 
 
 # ----------------------------------------------------------------------------------------------------------------------
-# worker processes
+# jobs, in this process or in worker processes
+
+#: Tracker hyper-parameter overrides of a job (``None``: the factory's own tracker, built once per process).
+Overrides = Mapping[str, float] | None
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sequence to run under one tracker name; ``overrides`` go to the factory (``siamban tune``'s trials)."""
+
+    seq: Sequence
+    tracker_name: str
+    overrides: Overrides = None
+
+
+class _TrackerCache:
+    """Hands out the tracker of a job: one per process without overrides, a fresh one from ``factory(overrides)``."""
+
+    def __init__(self, factory: Callable[..., SingleTargetTracker]) -> None:
+        self.factory = factory
+        self.default: SingleTargetTracker | None = None
+
+    def get(self, overrides: Overrides) -> SingleTargetTracker:
+        if overrides is not None:
+            return self.factory(dict(overrides))
+        if self.default is None:
+            self.default = self.factory()
+        return self.default
+
 
 _WORKER: dict = {}
 
 
-def _worker_init(factory: Callable[[], SingleTargetTracker], progress: "mp.Queue", threads: int) -> None:
+def _worker_init(factory: Callable[..., SingleTargetTracker], progress: "mp.Queue", threads: int) -> None:
     import torch
 
     torch.set_num_threads(max(1, threads))
-    _WORKER["tracker"] = factory()
+    _WORKER["trackers"] = _TrackerCache(factory)
     _WORKER["progress"] = progress
 
 
-def _worker_run(benchmark: Benchmark, seq: Sequence, results_dir: Path, name: str, options: RunOptions):
+def _worker_run(benchmark: Benchmark, job: Job, results_dir: Path, options: RunOptions):
     progress = _WORKER["progress"]
     pending = [0]
 
@@ -103,9 +133,50 @@ def _worker_run(benchmark: Benchmark, seq: Sequence, results_dir: Path, name: st
             progress.put(pending[0])
             pending[0] = 0
 
-    out = run_sequence(_WORKER["tracker"], benchmark, seq, results_dir, name, options, on_frame)
+    tracker = _WORKER["trackers"].get(job.overrides)
+    out = run_sequence(tracker, benchmark, job.seq, results_dir, job.tracker_name, options, on_frame)
     progress.put(pending[0])
-    return seq.name, out
+    return out
+
+
+def run_jobs(
+    benchmark: Benchmark,
+    factory: Callable[..., SingleTargetTracker],
+    results_dir: Path,
+    jobs: list[Job],
+    on_done: Callable[[Job, tuple[int, float, int]], None],
+    workers: int = 1,
+    options: RunOptions = RunOptions(),
+    threads: int | None = None,
+    show_progress: bool = True,
+    desc: str = "",
+) -> None:
+    """Run ``jobs`` (in order with ``workers=1``, else in ``workers`` spawned processes), writing each one's files;
+    ``on_done(job, (frames, tracker seconds, failures))`` is called in this process as each job finishes."""
+    if not jobs:
+        return
+    bar_jobs = tqdm(total=len(jobs), unit="seq", desc=desc or benchmark.name, disable=not show_progress,
+                    dynamic_ncols=True, position=0)
+    bar_frames = tqdm(total=sum(len(j.seq) for j in jobs), unit="frame", desc="frames", disable=not show_progress,
+                      dynamic_ncols=True, position=1, leave=False)
+
+    def finished(job: Job, out: tuple[int, float, int]) -> None:
+        bar_jobs.update(1)
+        bar_jobs.set_postfix_str(job.seq.name)
+        on_done(job, out)
+
+    try:
+        if workers <= 1:
+            trackers = _TrackerCache(factory)
+            for job in jobs:
+                tracker = trackers.get(job.overrides)
+                finished(job, run_sequence(tracker, benchmark, job.seq, results_dir, job.tracker_name, options,
+                                           bar_frames.update))
+        else:
+            _run_parallel(benchmark, factory, results_dir, jobs, workers, options, threads, finished, bar_frames)
+    finally:
+        bar_frames.close()
+        bar_jobs.close()
 
 
 def run_benchmark(
@@ -130,59 +201,46 @@ def run_benchmark(
         path, _ = result_paths(benchmark, results_dir, tracker_name, seq, options.experiment)
         (skipped if is_complete(path, len(seq)) else todo).append(seq)
     summary = RunSummary([], [s.name for s in skipped], 0, 0.0, 0)
-    if not todo:
-        return summary
-    bar_seq = tqdm(total=len(todo), unit="seq", desc=f"{benchmark.name} {tracker_name}", disable=not show_progress,
-                   dynamic_ncols=True, position=0)
-    bar_frames = tqdm(total=sum(len(s) for s in todo), unit="frame", desc="frames", disable=not show_progress,
-                      dynamic_ncols=True, position=1, leave=False)
 
     def finished(name: str, frames: int, seconds: float, failures: int) -> None:
         summary.done.append(name)
         summary.frames += frames
         summary.seconds += seconds
         summary.failures += failures
-        bar_seq.update(1)
-        bar_seq.set_postfix_str(name)
 
-    try:
-        if batch_factory is not None:
-            if benchmark.protocol == "vot":
-                raise InputError("batched tracking runs one-pass benchmarks only (VOT re-initialises per sequence)")
+    if batch_factory is not None and todo:
+        if benchmark.protocol == "vot":
+            raise InputError("batched tracking runs one-pass benchmarks only (VOT re-initialises per sequence)")
+        bar = tqdm(total=sum(len(s) for s in todo), unit="frame", desc=f"{benchmark.name} {tracker_name}",
+                   disable=not show_progress, dynamic_ncols=True)
 
-            def done(seq: Sequence, run: OPERun) -> None:
-                _write_ope(*result_paths(benchmark, results_dir, tracker_name, seq), run)
-                finished(seq.name, len(seq), float(run.times.sum()), 0)
+        def done(seq: Sequence, run: OPERun) -> None:
+            _write_ope(*result_paths(benchmark, results_dir, tracker_name, seq), run)
+            finished(seq.name, len(seq), float(run.times.sum()), 0)
 
-            run_ope_batched(batch_factory(), todo, done, bar_frames.update)
-        elif workers <= 1:
-            tracker = factory()
-            for seq in todo:
-                finished(seq.name, *run_sequence(tracker, benchmark, seq, results_dir, tracker_name, options,
-                                                 bar_frames.update))
-        else:
-            _run_parallel(benchmark, factory, results_dir, tracker_name, todo, workers, options, threads,
-                          finished, bar_frames)
-    finally:
-        bar_frames.close()
-        bar_seq.close()
+        with bar:
+            run_ope_batched(batch_factory(), todo, done, bar.update)
+        return summary
+    run_jobs(benchmark, factory, results_dir, [Job(seq, tracker_name) for seq in todo],
+             lambda job, out: finished(job.seq.name, *out), workers, options, threads, show_progress,
+             f"{benchmark.name} {tracker_name}")
     return summary
 
 
-def _run_parallel(benchmark, factory, results_dir, tracker_name, todo, workers, options, threads, finished, bar):
+def _run_parallel(benchmark, factory, results_dir, jobs, workers, options, threads, finished, bar) -> None:
     context = mp.get_context("spawn")  # safe with CUDA and with torch's thread pools
     progress = context.Queue()
     threads = threads or max(1, (os.cpu_count() or 1) // workers)
+    stub = benchmark.select([])  # the sequences travel with their jobs, not with every task
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init,
                              initargs=(factory, progress, threads)) as pool:
-        futures = {pool.submit(_worker_run, benchmark.select([]), seq, results_dir, tracker_name, options)
-                   for seq in todo}
-        while futures:
-            done, futures = wait(futures, timeout=0.2, return_when=FIRST_COMPLETED)
+        futures = {pool.submit(_worker_run, stub, job, results_dir, options): job for job in jobs}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             _drain(progress, bar)
             for future in done:
-                name, (frames, seconds, failures) = future.result()
-                finished(name, frames, seconds, failures)
+                finished(futures[future], future.result())
         _drain(progress, bar)
 
 
