@@ -25,15 +25,26 @@ def create_tracker(
     With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
     tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
     """
-    if config is None or (weights is None and config == DEFAULT_CONFIG):
-        config, weights = DEFAULT_CONFIG, weights or default_weights()
+    config, weights = resolve_model(config, weights)
     cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
+    model = load_weights(build_model(cfg), weights)
+    return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
+
+
+def resolve_model(
+    config: str | Path | SiamBANConfig | None, weights: str | Path | None
+) -> tuple[str | Path | SiamBANConfig, str | Path]:
+    """The (config, weights) to build: the bundled default model when neither is given (or only its config name).
+
+    Raises CheckpointError when a config other than the default comes without weights.
+    """
+    if config is None or (weights is None and config == DEFAULT_CONFIG):
+        return DEFAULT_CONFIG, weights or default_weights()
     if weights is None:
         raise CheckpointError(
             f"no weights given for {config}: pass the model's checkpoint (e.g. an official model.pth); only the "
             f"default model ({DEFAULT_CONFIG}) ships its weights"
         )
-    model = load_weights(build_model(cfg), weights)
-    return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
+    return config, weights

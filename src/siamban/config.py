@@ -61,9 +61,12 @@ class HeadConfig:
     weighted: bool = True
     hidden_channels: int = 0  # 0: same as the input width (the official heads); smaller for light models
     kernel_size: int = 3
+    # siamban addition: initial regression distance (search-crop pixels) of a freshly built head; 0 keeps the
+    # official initialisation (exp of a near-zero output: about 1 px, which the IoU loss escapes only slowly).
+    loc_init: float = 0.0
 
     _yaml_keys = {"enabled": "BAN"}
-    _kwargs_fields = ("in_channels", "cls_out_channels", "weighted", "hidden_channels", "kernel_size")
+    _kwargs_fields = ("in_channels", "cls_out_channels", "weighted", "hidden_channels", "kernel_size", "loc_init")
 
 
 @dataclass(frozen=True)

@@ -1,3 +1,4 @@
+import re
 import cv2
 import numpy as np
 import pytest
@@ -51,7 +52,7 @@ def test_tracks_a_video_file_end_to_end(probe_files, tmp_path, capsys):
     ok, frame = capture.read()
     capture.release()
     assert ok and frame.shape == (240, 320, 3)
-    assert "24 frames ->" in capsys.readouterr().out
+    assert re.search(r"^24 frames at [0-9.]+ frames/s -> ", capsys.readouterr().out, re.M)
 
 
 @pytest.mark.parametrize("spec", ["frames", "frames/*.png"])
@@ -91,7 +92,8 @@ def test_bad_inputs_give_one_clear_line(probe_files, tmp_path, capsys):
     assert "expected four numbers" in _error(capsys, ["track", video, "--init", "10,10,20"] + model)
     assert "no first box" in _error(capsys, ["track", video] + model)
     # A checkpoint that does not fit the config: the probe weights into the ResNet-50 experiment.
-    misfit = _error(capsys, ["track", video, "--init", good, "--weights", str(root / "probe.pth"), "--device", "cpu"])
+    r50 = ["--config", "siamban_r50_l234", "--weights", str(root / "probe.pth"), "--device", "cpu"]
+    misfit = _error(capsys, ["track", video, "--init", good] + r50)
     assert "does not fit the model config" in misfit and "missing" in misfit and "mis-shaped" in misfit
     assert "checkpoint file not found" in _error(
         capsys, ["track", video, "--init", good, "--config", str(root / "probe.yaml"), "--weights", "x.pth"]
@@ -120,5 +122,5 @@ def test_start_frame_with_a_box_for_a_middle_frame(probe_files, tmp_path, capsys
     rows = np.loadtxt(out, delimiter=",")
     assert rows.shape == (14, 5) and rows[0, :4].tolist() == boxes[10].tolist()
     assert iou_xywh(rows[:, :4], boxes[10:]).mean() > 0.7
-    assert "14 frames from frame 10" in capsys.readouterr().out
+    assert re.search(r"^14 frames at [0-9.]+ frames/s from frame 10 -> ", capsys.readouterr().out, re.M)
     assert "has no frame 99" in _error(capsys, argv[:-4] + ["--start-frame", "99", "-o", str(out)] + _model_args(root))

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from siamban.api import resolve_model
 from siamban.benchmarks import RunOptions, load_benchmark, run_benchmark
 from siamban.benchmarks.datasets import LOADERS
 from siamban.benchmarks.results import check_submission, make_submission
 from siamban.benchmarks.runners import BatchedFactory
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.cli.common import add_model_options
-from siamban.errors import CheckpointError, InputError
+from siamban.errors import InputError
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -52,10 +53,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.opencv:
         factory, name = OpenCVFactory(args.opencv), f"opencv-{args.opencv}"
-    elif not args.weights:
-        raise CheckpointError("no weights given: pass --weights model.pth (or --opencv csrt)")
     else:
-        factory, name = SiamBANFactory(args.config, args.weights, args.preset, args.device), Path(args.weights).stem
+        config, weights = resolve_model(args.config, args.weights)
+        factory, name = SiamBANFactory(config, weights, args.preset, args.device), Path(weights).stem
     benchmark = benchmark_from_args(args)
     name = args.tracker_name or name
     options = RunOptions(experiment=args.experiment, fps=args.fps)

@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from siamban.cli.common import add_model_options, parse_box, tracker_from_args
 from siamban.errors import InputError
+from siamban.geometry import check_box_xywh
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
 from siamban.tracker.sequence import SingleTargetTracker, track_frames
 
@@ -57,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
             raise InputError(f"{args.input}: has no frame {args.start_frame} to start from")
     if init_box is None:
         init_box = viewer.select_box(first)  # type: ignore[union-attr]
+    check_box_xywh(init_box, first.shape)  # before any output file is opened
 
     def all_frames():
         yield first

@@ -8,11 +8,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from siamban.api import resolve_model
 from siamban.benchmarks.trackers import SiamBANFactory
 from siamban.benchmarks.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
 from siamban.cli.common import add_model_options
 from siamban.cli.test import benchmark_from_args
-from siamban.errors import CheckpointError, InputError
+from siamban.errors import InputError
 
 #: Roles that mark report-only sequences: tuning on them is refused without --allow-test-split.
 TEST_ROLES = ("heldout", "test")
@@ -53,8 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.weights:
-        raise CheckpointError("no weights given: pass --weights model.pth")
+    config, weights = resolve_model(args.config, args.weights)
     benchmark = benchmark_from_args(args)
     roles = sorted({s.meta["role"] for s in benchmark if s.meta.get("role") in TEST_ROLES})
     if roles and not args.allow_test_split:
@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if roles or benchmark.name in TEST_BENCHMARKS:
         print(f"siamban tune: warning: tuning on {benchmark.name} test sequences inflates any result reported on "
               "them (docs/tuning.md)", file=sys.stderr)
-    factory = SiamBANFactory(args.config, args.weights, args.preset, args.device)
+    factory = SiamBANFactory(config, weights, args.preset, args.device)
     space = SearchSpace(args.penalty_k, args.window_influence, args.lr)
     summary = tune(benchmark, factory, args.out, factory.resolved_config(), args.method, args.budget, args.seed, space,
                    args.workers, args.threads, show_progress=not args.quiet)

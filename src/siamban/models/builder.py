@@ -37,6 +37,7 @@ def build_model(cfg: SiamBANConfig) -> SiamBAN:
         cfg.head.weighted,
         cfg.head.hidden_channels,
         cfg.head.kernel_size,
+        loc_init=cfg.head.loc_init,
     )
     return SiamBAN(backbone, neck, head)
 

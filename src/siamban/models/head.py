@@ -6,6 +6,7 @@ per frame), so the tracker computes the template side once at ``init`` and cache
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -82,6 +83,7 @@ class MultiBAN(nn.Module):
         hidden_channels: int = 0,
         kernel_size: int = 3,
         first_level: int = 2,
+        loc_init: float = 0.0,
     ) -> None:
         super().__init__()
         self.weighted = weighted
@@ -93,6 +95,9 @@ class MultiBAN(nn.Module):
             self.cls_weight = nn.Parameter(torch.ones(levels))
             self.loc_weight = nn.Parameter(torch.ones(levels))
         self.loc_scale = nn.Parameter(torch.ones(levels))
+        if loc_init > 0:  # start the regression at loc_init pixels instead of exp(~0) = 1 pixel
+            for name in self.names:
+                nn.init.constant_(getattr(self, name).loc.head[-1].bias, math.log(loc_init))
 
     def make_kernels(self, template_features: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
         """Template side of every branch, flattened as (cls_2, loc_2, cls_3, loc_3, ...)."""
