@@ -25,11 +25,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         value = getattr(defaults, name)
         p.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value,
                        help=f"{kinds[name]} (default: %(default)s)")
+    low, high = defaults.target_area
+    p.add_argument("--target-area-min", type=float, default=low, help="smallest first-frame box area, fraction of "
+                   "the frame (default: %(default)s)")
+    p.add_argument("--target-area-max", type=float, default=high, help="largest (default: %(default)s)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    config = SyntheticConfig(image_dir=args.image_dir, **{name: getattr(args, name) for name in _OPTIONS})
+    config = SyntheticConfig(
+        image_dir=args.image_dir,
+        target_area=(args.target_area_min, args.target_area_max),
+        **{name: getattr(args, name) for name in _OPTIONS},
+    )
     written = write_otb_sequences(args.output, range(args.seed, args.seed + args.count), config, prefix=args.prefix)
     print(f"{len(written)} sequences in {args.output}")
     return 0

@@ -1,0 +1,97 @@
+"""Choose the default model's epoch on validation data and ship it in fp16 inside the package.
+
+Scores each epoch snapshot of a ``siamban train`` run (``RUN/snapshot/checkpoint_eN.pth``) on the val-role real
+sequences of ``shared/data/sequences`` and on generated validation sequences (seeds disjoint from training and from
+the held-out report), picks the best mean success AUC, and writes its model weights in fp16 to
+``src/siamban/assets/models/siamban_lite0.pth`` plus the selection log as JSON. Held-out sequences are never read.
+
+    python tools/select_and_ship.py runs/default_model --epochs 8 10 12
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import torch
+
+from siamban.assets import DEFAULT_CONFIG, DEFAULT_WEIGHTS
+from siamban.benchmarks import load_benchmark
+from siamban.benchmarks.evaluate import track_and_score
+from siamban.benchmarks.trackers import SiamBANFactory
+from siamban.config import load_config, resolve_config
+from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
+from siamban.errors import CheckpointError, SiamBANError
+from siamban.models.checkpoint import read_state_dict
+from siamban.training.checkpoint import checkpoint_path
+
+VAL_SEEDS = range(800_000, 800_008)
+VAL_CONFIG = SyntheticConfig(width=320, height=240, length=150, distractors=2, occlusions=1)
+
+
+def fp16_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Floating tensors in fp16 (integer buffers such as ``num_batches_tracked`` unchanged)."""
+    return {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", help="the training run folder (holds config.yaml and snapshot/)")
+    parser.add_argument("--epochs", type=int, nargs="+", help="epochs to score (default: every snapshot)")
+    parser.add_argument("--shared-root", default="../shared/data/sequences")
+    parser.add_argument("--generated-root", default="work_data/synthetic_val")
+    parser.add_argument("--output", default=str(DEFAULT_WEIGHTS))
+    parser.add_argument("--log", default="benchmarks/results/default_model_selection.json")
+    args = parser.parse_args()
+
+    run = Path(args.run)
+    trained = load_config(run / "config.yaml")
+    bundled = resolve_config(DEFAULT_CONFIG)
+    for section in ("backbone", "neck", "head", "point"):
+        ours, theirs = getattr(trained, section), getattr(bundled, section)
+        if section == "backbone":  # training-only fields may differ
+            ours, theirs = (ours.type, ours.kwargs), (theirs.type, theirs.kwargs)
+        if ours != theirs:
+            raise CheckpointError(f"{run}/config.yaml: its {section} differs from the bundled {DEFAULT_CONFIG} config")
+    snapshots = sorted((run / "snapshot").glob("checkpoint_e*.pth"), key=lambda p: int(p.stem.split("_e")[1]))
+    if args.epochs:
+        snapshots = [checkpoint_path(run / "snapshot", e) for e in args.epochs]
+    missing = [str(p) for p in snapshots if not p.is_file()]
+    if missing or not snapshots:
+        raise CheckpointError(f"{run}: no snapshot to score ({', '.join(missing) or 'snapshot/ is empty'})")
+
+    generated = Path(args.generated_root)
+    if not (generated / f"val_{VAL_SEEDS[-1]:06d}" / "groundtruth.txt").is_file():
+        write_otb_sequences(generated, VAL_SEEDS, VAL_CONFIG, prefix="val")
+    splits = {"real-val": load_benchmark("shared", args.shared_root, roles=["val"]),
+              "generated-val": load_benchmark("shared", generated)}
+
+    log = {"run": str(run), "selection": "mean of the real-val and generated-val success AUCs", "epochs": {}}
+    best: tuple[float, Path] | None = None
+    for path in snapshots:
+        factory = SiamBANFactory(bundled, path)
+        aucs = {name: track_and_score(bench, factory, None, path.stem).summary["success_auc"]
+                for name, bench in splits.items()}
+        mean = sum(aucs.values()) / len(aucs)
+        log["epochs"][path.name] = {**aucs, "mean": mean}
+        print(f"{path.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()) + f", mean {mean:.3f}")
+        if best is None or mean > best[0]:
+            best = (mean, path)
+    assert best is not None
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(fp16_state(read_state_dict(best[1])), out)
+    log["chosen"] = best[1].name
+    Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.log).write_text(json.dumps(log, indent=2))
+    print(f"chose {best[1].name} (mean val AUC {best[0]:.3f}) -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except SiamBANError as exc:
+        sys.exit(f"select_and_ship.py: error: {exc}")
