@@ -44,6 +44,7 @@ def main() -> int:
     parser.add_argument("--generated-root", default="work_data/synthetic_val")
     parser.add_argument("--output", default=str(DEFAULT_WEIGHTS))
     parser.add_argument("--log", default="benchmarks/results/default_model_selection.json")
+    parser.add_argument("--no-ship", action="store_true", help="score and log only; write no weights")
     args = parser.parse_args()
 
     run = Path(args.run)
@@ -68,24 +69,35 @@ def main() -> int:
     splits = {"real-val": load_benchmark("shared", args.shared_root, roles=["val"]),
               "generated-val": load_benchmark("shared", generated)}
 
+    log_path = Path(args.log)
     log = {"run": str(run), "selection": "mean of the real-val and generated-val success AUCs", "epochs": {}}
+    if log_path.is_file():  # scores of snapshots already seen in this run are kept (snapshots never change)
+        earlier = json.loads(log_path.read_text())
+        if earlier.get("run") == str(run):
+            log["epochs"] = earlier.get("epochs", {})
     best: tuple[float, Path] | None = None
     for path in snapshots:
-        factory = SiamBANFactory(bundled, path)
-        aucs = {name: track_and_score(bench, factory, None, path.stem).summary["success_auc"]
-                for name, bench in splits.items()}
-        mean = sum(aucs.values()) / len(aucs)
-        log["epochs"][path.name] = {**aucs, "mean": mean}
+        if path.name not in log["epochs"]:
+            factory = SiamBANFactory(bundled, path)
+            aucs = {name: track_and_score(bench, factory, None, path.stem).summary["success_auc"]
+                    for name, bench in splits.items()}
+            log["epochs"][path.name] = {**aucs, "mean": sum(aucs.values()) / len(aucs)}
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            log_path.write_text(json.dumps(log, indent=2))
+        scores = log["epochs"][path.name]
+        aucs = {k: v for k, v in scores.items() if k != "mean"}
+        mean = scores["mean"]
         print(f"{path.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()) + f", mean {mean:.3f}")
         if best is None or mean > best[0]:
             best = (mean, path)
     assert best is not None
+    if args.no_ship:
+        return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(fp16_state(read_state_dict(best[1])), out)
     log["chosen"] = best[1].name
-    Path(args.log).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.log).write_text(json.dumps(log, indent=2))
+    log_path.write_text(json.dumps(log, indent=2))
     print(f"chose {best[1].name} (mean val AUC {best[0]:.3f}) -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
