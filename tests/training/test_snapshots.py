@@ -116,7 +116,8 @@ def test_a_backbone_with_its_own_loader_gets_the_spec():
         def load_pretrained(self, spec: str) -> None:
             self.specs.append(spec)
 
-    assert ckpt.load_pretrained_backbone(UsesEverything(), "x.pth") == "BACKBONE.PRETRAINED x.pth: loaded by UsesEverything"
+    report = ckpt.load_pretrained_backbone(UsesEverything(), "x.pth")
+    assert report == "BACKBONE.PRETRAINED x.pth: loaded by UsesEverything"
 
 
 def test_whole_model_init_from_train_pretrained(tmp_path):
