@@ -296,3 +296,27 @@ def test_prepared_output_loads_as_a_training_dataset(tmp_path):
     assert crop.shape == (511, 511, 3)
     assert box == pytest.approx(box_in_context_crop((511, 511), (30, 20)))
     assert white_bounds(crop) == pytest.approx(drawn_bounds(box, 2.552796), abs=1.2)
+
+
+def test_an_index_written_by_the_official_scripts_loads(tmp_path):
+    # par_crop.py / gen_json.py output: track keys "00".."NN", frame keys "000000"; boxes [x1, y1, x2, y2] or
+    # [w, h]; zero-size boxes and emptied tracks and videos are dropped, as the official _filter_zero does.
+    index = {
+        "train/vid0": {
+            "00": {"000000": [10, 10, 50, 30], "000004": [12, 10, 52, 30], "000002": [0, 0, 0, 0]},
+            "03": {"000001": [40, 20]},
+        },
+        "train/vid1": {"00": {"000000": [5, 5, 5, 9]}},
+    }
+    (tmp_path / "train.json").write_text(json.dumps(index))
+    crop = scene(511, 511, box_in_context_crop((511, 511), (40, 20)))
+    write_image(tmp_path / "crop511/train/vid0/000004.00.x.jpg", crop)
+    ds = PreparedDataset("VID", tmp_path / "crop511", tmp_path / "train.json", frame_range=100, num_use=-1)
+    assert ds.num_sequences() == 1 and ds.num_tracks(0) == 2
+    assert ds.frames(0, 0).tolist() == [0, 4] and ds.frames(0, 1).tolist() == [1]
+    assert ds.crop_path(0, 1, 1).name == "000001.03.x.jpg"
+    image, box = ds.get(0, 4, 0)
+    assert box == pytest.approx(box_in_context_crop((511, 511), (40, 20)))
+    assert white_bounds(image) == pytest.approx(box.tolist(), abs=1.0)
+    with pytest.raises(DatasetError, match=r"crop511/train/vid0/000000.00.x.jpg: missing crop listed in .*train.json"):
+        ds.get(0, 0, 0)

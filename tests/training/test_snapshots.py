@@ -102,13 +102,22 @@ def test_a_backbone_with_its_own_loader_gets_the_spec():
             super().__init__()
             self.specs: list[str] = []
 
-        def load_pretrained(self, spec: str) -> str:
+        def load_pretrained(self, spec: str) -> list[str]:
             self.specs.append(spec)
-            return f"loaded {spec}"
+            return ["_fc.weight", "_fc.bias"]  # the file's keys it did not use
 
     backbone = SelfLoading()
-    assert ckpt.load_pretrained_backbone(backbone, "efficientnet-lite0") == "loaded efficientnet-lite0"
+    assert ckpt.load_pretrained_backbone(backbone, "efficientnet-lite0") == (
+        "BACKBONE.PRETRAINED efficientnet-lite0: loaded by SelfLoading; 2 file tensors unused (_fc.weight, _fc.bias)"
+    )
     assert backbone.specs == ["efficientnet-lite0"]
+
+    class UsesEverything(SelfLoading):
+        def load_pretrained(self, spec: str) -> None:
+            self.specs.append(spec)
+
+    report = ckpt.load_pretrained_backbone(UsesEverything(), "x.pth")
+    assert report == "BACKBONE.PRETRAINED x.pth: loaded by UsesEverything"
 
 
 def test_whole_model_init_from_train_pretrained(tmp_path):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 
 from siamban.cli import main
@@ -21,7 +18,8 @@ def stand_in_data(monkeypatch):
         calls.append((cfg.train.batch_size, seed))
         return SquarePairs(16, seed=seed)
 
-    monkeypatch.setitem(sys.modules, "siamban.data", types.SimpleNamespace(build_pair_dataset=build_pair_dataset))
+    # The command imports the function from siamban.data when it runs, so replacing the attribute is enough.
+    monkeypatch.setattr("siamban.data.build_pair_dataset", build_pair_dataset)
     return calls
 
 

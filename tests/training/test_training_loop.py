@@ -99,3 +99,11 @@ def test_invalid_training_values_are_config_errors(tmp_path):
         train(tiny_config(grad_reduce="avg"), SquarePairs(8), tmp_path)
     with pytest.raises(ConfigError, match="TRAIN.BATCH_SIZE 0"):
         train(tiny_config(batch_size=0), SquarePairs(8), tmp_path)
+
+
+def test_progress_bar_counts_pairs(tmp_path, capsys):
+    cfg = tiny_config(epochs=1, batch_size=4, lr_warmup=ScheduleConfig(warmup=False))
+    train(cfg, SquarePairs(8), tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/1" in err and "pair/s" in err  # tqdm counts pairs, so its rate is pairs per second
+    assert "/8 [" in err  # the bar's total: 2 steps x 4 pairs
