@@ -38,6 +38,7 @@ def create_tracker(
     tracker = SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
     if optimize:
         tracker.model = optimize_for_inference(tracker.model, precision)
+        tracker.device_crop = tracker.device.type == "cuda"  # only frame in, maps out cross the bus
     elif precision != "fp32":
         raise ConfigError(f"precision {precision!r} needs optimize=True (the plain network runs in fp32)")
     return tracker

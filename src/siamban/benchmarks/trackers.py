@@ -68,7 +68,9 @@ class SiamBANFactory:
             self._loaded = (cfg, model)
         cfg, model = self._loaded
         track = with_track_overrides(cfg.track, overrides)
-        return SiamBANTracker(model, track, stride=cfg.point.stride, device=self.device)
+        tracker = SiamBANTracker(model, track, stride=cfg.point.stride, device=self.device)
+        tracker.device_crop = self.optimize and tracker.device.type == "cuda"
+        return tracker
 
 
 # ----------------------------------------------------------------------------------------------------------------------
