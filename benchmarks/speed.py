@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import platform
 import resource
 import time
@@ -104,6 +105,23 @@ def model_weights(key: str, given: dict[str, str]) -> str | None:
         except CheckpointError:
             return None
     return None
+
+
+@torch.no_grad()
+def settle_random_model(model: nn.Module) -> nn.Module:
+    """Make a randomly initialised network numerically tame, so its timings (and tracked boxes) are realistic:
+    batch-norm statistics from one random batch (as if calibrated) and a small regression scale (no ``exp``
+    overflow; infinities and denormals would distort the timing and derail the tracker)."""
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.momentum = 1.0
+    device = next(model.parameters()).device
+    model.train()(torch.rand(1, 3, 127, 127, device=device) * 255, torch.rand(1, 3, 255, 255, device=device) * 255)
+    scale = 0.05
+    model.head.loc_scale.fill_(scale)
+    for name in model.head.names:  # regression starts near 32 px, as a trained model's does
+        getattr(model.head, name).loc.head[-1].bias.fill_(math.log(32.0) / scale)
+    return model.eval()
 
 
 def build_path(path: str, model: nn.Module, cfg: SiamBANConfig) -> nn.Module | None:
@@ -360,9 +378,11 @@ def main(argv: list[str] | None = None) -> dict:
         model = build_model(cfg)
         if weights:
             model = load_weights(model, weights)
-        else:
+        model = model.to(device)
+        if not weights:
             print(f"note: {key}: random weights (no trained weights given): speed only, no bf16 IoU check")
-        model = model.to(device).eval()
+            settle_random_model(model)
+        model.eval()
         template_flops, search_flops = count_flops(model, device)
         for path in paths:
             if device.type == "cuda":
