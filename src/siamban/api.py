@@ -8,7 +8,8 @@ import torch
 
 from siamban.assets import DEFAULT_CONFIG, default_weights
 from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
-from siamban.errors import CheckpointError
+from siamban.errors import CheckpointError, ConfigError
+from siamban.inference import Precision, optimize_for_inference
 from siamban.models import build_model, load_weights
 from siamban.tracker import SiamBANTracker
 
@@ -19,18 +20,28 @@ def create_tracker(
     preset: str | None = None,
     device: str | torch.device | None = None,
     rgb: bool = False,
+    precision: Precision = "fp32",
+    optimize: bool = True,
 ) -> SiamBANTracker:
     """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
 
     With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
-    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
+    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``optimize`` runs the network
+    through ``optimize_for_inference`` (batch norm folded, packed convolutions; a CUDA graph on GPU) in ``precision``
+    (fp32, bf16; fp16 on CUDA); ``optimize=False`` keeps the plain eager fp32 network.
     """
     config, weights = resolve_model(config, weights)
     cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
     model = load_weights(build_model(cfg), weights)
-    return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
+    tracker = SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
+    if optimize:
+        tracker.model = optimize_for_inference(tracker.model, precision)
+        tracker.device_crop = tracker.device.type == "cuda"  # only frame in, maps out cross the bus
+    elif precision != "fp32":
+        raise ConfigError(f"precision {precision!r} needs optimize=True (the plain network runs in fp32)")
+    return tracker
 
 
 def resolve_model(

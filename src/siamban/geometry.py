@@ -12,6 +12,8 @@ from typing import Sequence
 
 import cv2
 import numpy as np
+import torch
+import torch.nn.functional as F
 
 from siamban.errors import InputError
 
@@ -87,6 +89,15 @@ def check_box_xywh(box: Sequence[float], image_shape: tuple[int, ...]) -> np.nda
     return arr
 
 
+def _window_origin(center: Sequence[float], window_size: int) -> tuple[int, int, int]:
+    """(size, first column, first row) of the official crop window: first pixel ``floor(c - (s + 1) / 2 + 0.5)``."""
+    s = int(window_size)
+    if s < 1:
+        raise InputError(f"crop window of size {window_size} is empty")
+    c = (s + 1) / 2
+    return s, int(np.floor(center[0] - c + 0.5)), int(np.floor(center[1] - c + 0.5))
+
+
 def crop_window(
     image: np.ndarray,
     center: Sequence[float],
@@ -100,13 +111,8 @@ def crop_window(
     ``pad_color`` (cast to uint8 the way NumPy assignment does, i.e. truncated). Resizing uses OpenCV bilinear and
     happens only when the window is not already ``out_size``. Returns an ``out_size x out_size x 3`` uint8 array.
     """
-    s = int(window_size)
-    if s < 1:
-        raise InputError(f"crop window of size {window_size} is empty")
+    s, xmin, ymin = _window_origin(center, window_size)
     height, width = image.shape[:2]
-    c = (s + 1) / 2
-    xmin = int(np.floor(center[0] - c + 0.5))
-    ymin = int(np.floor(center[1] - c + 0.5))
     xmax, ymax = xmin + s, ymin + s  # exclusive
     if xmin >= 0 and ymin >= 0 and xmax <= width and ymax <= height:
         patch = image[ymin:ymax, xmin:xmax]
@@ -121,6 +127,32 @@ def crop_window(
     if s != out_size:
         patch = cv2.resize(patch, (out_size, out_size))
     return np.ascontiguousarray(patch)
+
+
+def crop_window_tensor(
+    frame: torch.Tensor,
+    center: Sequence[float],
+    out_size: int,
+    window_size: int,
+    pad_color: np.ndarray,
+) -> torch.Tensor:
+    """``crop_window`` with torch ops on the frame's device: ``frame`` (H, W, 3) uint8 -> (1, 3, out, out) float32.
+
+    Same window and padding; the bilinear resize is ``F.interpolate`` (no antialias, like OpenCV's), rounded to whole
+    grey levels, so pixels agree with the OpenCV crop within one grey level. Lets a GPU tracker upload the frame once.
+    """
+    s, xmin, ymin = _window_origin(center, window_size)
+    height, width = frame.shape[:2]
+    fill = torch.as_tensor(np.asarray(pad_color, dtype=np.float64).astype(np.uint8), device=frame.device)
+    patch = fill.expand(s, s, frame.shape[2]).clone()
+    sx0, sy0, sx1, sy1 = max(xmin, 0), max(ymin, 0), min(xmin + s, width), min(ymin + s, height)
+    if sx1 > sx0 and sy1 > sy0:
+        patch[sy0 - ymin : sy1 - ymin, sx0 - xmin : sx1 - xmin] = frame[sy0:sy1, sx0:sx1]
+    tensor = patch.permute(2, 0, 1).unsqueeze(0).float()
+    if s != out_size:
+        tensor = F.interpolate(tensor, size=(out_size, out_size), mode="bilinear", align_corners=False)
+        tensor = tensor.round_().clamp_(0, 255)
+    return tensor.contiguous()
 
 
 def polygon_to_xywh(points: Sequence[float]) -> np.ndarray:

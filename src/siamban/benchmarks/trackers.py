@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence as Seq
 
 import numpy as np
+import torch
 
 from siamban.config import SiamBANConfig, TrackConfig, resolve_config, with_tracker_preset
 from siamban.errors import ConfigError, InputError
@@ -40,6 +41,8 @@ class SiamBANFactory:
     weights: str | Path
     preset: str | None = None
     device: str | None = None
+    precision: str = "fp32"
+    optimize: bool = True
     _loaded: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -52,15 +55,22 @@ class SiamBANFactory:
         return with_tracker_preset(cfg, self.preset) if self.preset else cfg
 
     def __call__(self, overrides: Mapping[str, float] | None = None):
+        from siamban.inference import optimize_for_inference
         from siamban.models import build_model, load_weights
-        from siamban.tracker import SiamBANTracker
+        from siamban.tracker import SiamBANTracker, default_device
 
         if self._loaded is None:
             cfg = self.resolved_config()
-            self._loaded = (cfg, load_weights(build_model(cfg), self.weights))
+            model = load_weights(build_model(cfg), self.weights)
+            if self.optimize:
+                device = torch.device(self.device) if self.device else default_device()
+                model = optimize_for_inference(model.to(device), self.precision)  # type: ignore[arg-type]
+            self._loaded = (cfg, model)
         cfg, model = self._loaded
         track = with_track_overrides(cfg.track, overrides)
-        return SiamBANTracker(model, track, stride=cfg.point.stride, device=self.device)
+        tracker = SiamBANTracker(model, track, stride=cfg.point.stride, device=self.device)
+        tracker.device_crop = self.optimize and tracker.device.type == "cuda"
+        return tracker
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import argparse
 
 from siamban.api import create_tracker
 from siamban.errors import InputError
+from siamban.inference import PRECISIONS, set_inference_threads
 from siamban.tracker import SiamBANTracker
 
 
@@ -19,10 +20,30 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--weights", help="checkpoint (.pth): an official model.pth or one siamban saved")
     group.add_argument("--preset", help="tracker hyper-parameters of a benchmark: vot2018, vot2019, otb100, default")
     group.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present, else cpu)")
+    group.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="fp32",
+        help="network precision: fp32 (default), bf16 (about 2x faster on CPUs with AVX-512 BF16 or AMX), fp16 (CUDA)",
+    )
+    group.add_argument(
+        "--no-optimize",
+        dest="optimize",
+        action="store_false",
+        help="run the plain eager fp32 network (no batch-norm folding, packing or CUDA graph)",
+    )
 
 
 def tracker_from_args(args: argparse.Namespace) -> SiamBANTracker:
-    return create_tracker(args.config, args.weights, preset=args.preset, device=args.device)
+    set_inference_threads()
+    return create_tracker(
+        args.config,
+        args.weights,
+        preset=args.preset,
+        device=args.device,
+        precision=getattr(args, "precision", "fp32"),
+        optimize=getattr(args, "optimize", True),
+    )
 
 
 def parse_box(text: str) -> tuple[float, float, float, float]:

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     if roles or benchmark.name in TEST_BENCHMARKS:
         print(f"siamban tune: warning: tuning on {benchmark.name} test sequences inflates any result reported on "
               "them (docs/tuning.md)", file=sys.stderr)
-    factory = SiamBANFactory(config, weights, args.preset, args.device)
+    factory = SiamBANFactory(config, weights, args.preset, args.device, args.precision, args.optimize)
     space = SearchSpace(args.penalty_k, args.window_influence, args.lr)
     summary = tune(benchmark, factory, args.out, factory.resolved_config(), args.method, args.budget, args.seed, space,
                    args.workers, args.threads, show_progress=not args.quiet)

@@ -10,7 +10,7 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.geometry import check_box_xywh, context_size, crop_window, xywh_center
+from siamban.geometry import check_box_xywh, context_size, crop_window, crop_window_tensor, xywh_center
 from siamban.models.siamban import SiamBAN
 from siamban.tracker.postprocess import TargetState, cosine_window, point_grid, update_state
 
@@ -87,6 +87,8 @@ class SiamBANTracker:
         self.device = torch.device(device) if device is not None else default_device()
         self.model = model.to(self.device).eval()
         self.rgb = rgb
+        #: crop on the device with torch ops (upload the frame once) instead of OpenCV on the host; see ``crop``
+        self.device_crop = False
         self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
@@ -117,8 +119,7 @@ class SiamBANTracker:
         self.lost, self._low_frames = False, 0
         self.channel_average = image.mean(axis=(0, 1))
         s_z = round(context_size(box[2:], self.config.context_amount))
-        z_crop = crop_window(image, (cx, cy), self.config.exemplar_size, s_z, self.channel_average)
-        self.kernels = self.model.template(image_to_tensor(z_crop, self.device))
+        self.kernels = self.model.template(self.crop(image, (cx, cy), self.config.exemplar_size, s_z))
 
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> TrackResult:
@@ -138,8 +139,15 @@ class SiamBANTracker:
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         s_x = round(s_z * (instance / cfg.exemplar_size))
-        x_crop = crop_window(image, self.state.center[0], instance, s_x, self.channel_average)
-        return SearchCrop(image_to_tensor(x_crop, self.device), scale_z, image.shape[:2], instance)
+        x_crop = self.crop(image, self.state.center[0], instance, s_x)
+        return SearchCrop(x_crop, scale_z, image.shape[:2], instance)
+
+    def crop(self, image: np.ndarray, center: Sequence[float], out_size: int, window_size: int) -> torch.Tensor:
+        """The network input for a ``window_size`` window of ``image`` at ``center``, resized to ``out_size``."""
+        if self.device_crop:
+            frame = torch.from_numpy(image).to(self.device, non_blocking=True)
+            return crop_window_tensor(frame, center, out_size, window_size, self.channel_average)
+        return image_to_tensor(crop_window(image, center, out_size, window_size, self.channel_average), self.device)
 
     def apply_maps(self, crop: "SearchCrop", cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
         """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""

@@ -1,0 +1,126 @@
+"""One call from a trained SiamBAN to its fastest inference form on the current device, same interface.
+
+CPU: batch norm folded into the convolutions, convolutions pre-packed for oneDNN (channels-last, ReLU fused), fp32
+or bf16 weights and activations. CUDA: folded, channels-last, fp16/bf16/fp32, and the per-frame step replayed from a
+CUDA graph (``siamban.inference.cuda``). Outputs are always float32, whatever the precision inside.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, get_args
+
+import torch
+from torch import nn
+
+from siamban.errors import ConfigError
+from siamban.inference.fold import fold_batchnorm
+from siamban.inference.onednn import onednn_available, pack_for_cpu
+from siamban.models.siamban import SiamBAN
+
+Precision = Literal["fp32", "bf16", "fp16"]
+PRECISIONS: tuple[str, ...] = get_args(Precision)
+DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class InferenceModel(nn.Module):
+    """A rewritten SiamBAN behind the same ``template(z)`` / ``track(x, kernels)`` interface.
+
+    Inputs may be any float NCHW tensor: they are cast to the network's dtype and memory format here; ``track``
+    returns float32 maps.
+    """
+
+    def __init__(self, model: nn.Module, dtype: torch.dtype, channels_last: bool) -> None:
+        super().__init__()
+        self.model = model
+        self.dtype = dtype
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+
+    def _prepare(self, image: torch.Tensor) -> torch.Tensor:
+        return image.to(dtype=self.dtype, memory_format=self.memory_format)
+
+    def template(self, z: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.model.template(self._prepare(z))
+
+    def track(self, x: torch.Tensor, kernels: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        cls, loc = self.model.track(self._prepare(x), kernels)
+        return cls.float(), loc.float()
+
+    def forward(self, z: torch.Tensor, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.track(x, self.template(z))
+
+
+def check_precision(precision: str, device: torch.device) -> torch.dtype:
+    """The dtype of ``precision`` on ``device``; ConfigError for an unknown name or fp16 on the CPU."""
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision {precision!r}: expected one of {', '.join(PRECISIONS)}")
+    if precision == "fp16" and device.type == "cpu":
+        raise ConfigError("precision 'fp16' is for CUDA only: on the CPU use bf16 (or fp32)")
+    return DTYPES[precision]
+
+
+@torch.no_grad()
+def optimize_for_inference(
+    model: SiamBAN,
+    precision: Precision = "fp32",
+    channels_last: bool = True,
+    pack: bool | None = None,
+    cuda_graph: bool = True,
+) -> nn.Module:
+    """A copy of ``model`` rewritten for inference on the device it sits on (eval mode, no gradients).
+
+    Folds batch norm; on the CPU pre-packs the convolutions for oneDNN when ``pack`` (default: when available; it
+    implies channels-last); on CUDA wraps the per-frame step in a CUDA graph when ``cuda_graph``. ``precision`` is the
+    dtype of weights and activations (fp16: CUDA only). The original model is left untouched.
+    """
+    device = next(model.parameters()).device
+    dtype = check_precision(precision, device)
+    folded = fold_batchnorm(model.eval())
+    if device.type == "cpu":
+        pack = onednn_available() if pack is None else pack
+        if pack:
+            return InferenceModel(pack_for_cpu(folded, dtype).requires_grad_(False), dtype, channels_last=True)
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    network = InferenceModel(folded.to(dtype=dtype, memory_format=memory_format).requires_grad_(False), dtype,
+                             channels_last)
+    if device.type == "cuda" and cuda_graph:
+        from siamban.inference.cuda import CudaGraphStep
+
+        return CudaGraphStep(network)
+    return network
+
+
+def physical_cores() -> int:
+    """Physical CPU cores this process may run on (hyper-threads counted once), from /proc/cpuinfo when readable."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        cores, physical, core = set(), "0", None
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = (part.strip() for part in line.partition(":"))
+            if key == "physical id":
+                physical = value
+            elif key == "core id":
+                core = value
+            elif not key and core is not None:
+                cores.add((physical, core))
+                core = None
+        if core is not None:
+            cores.add((physical, core))
+        logical = os.cpu_count() or 1
+        per_core = max(1, logical // len(cores)) if cores else 1
+    except OSError:
+        per_core = 1
+    return max(1, allowed // per_core)
+
+
+def set_inference_threads(threads: int | None = None) -> int:
+    """Set PyTorch's CPU thread count: ``threads``, else ``OMP_NUM_THREADS`` when set, else the physical cores.
+
+    Returns the count in use. (One thread per physical core: hyper-threads share the vector units convolutions use.)
+    """
+    if threads is None:
+        env = os.environ.get("OMP_NUM_THREADS", "")
+        threads = int(env) if env.isdigit() and int(env) > 0 else physical_cores()
+    torch.set_num_threads(threads)
+    return threads

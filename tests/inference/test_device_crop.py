@@ -1,0 +1,52 @@
+"""The torch crop (what a CUDA tracker runs on the GPU) against the OpenCV crop, and the CUDA-graph step on a GPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from probe_model import moving_square_video, probe_model
+from siamban.geometry import crop_window, crop_window_tensor, iou_xywh
+from siamban.inference import optimize_for_inference
+from siamban.tracker import SiamBANTracker
+from siamban.tracker.sequence import track_frames
+
+
+@pytest.mark.parametrize(
+    "center, out_size, window",
+    [((160.0, 120.0), 127, 127), ((30.4, 20.6), 255, 301), ((300.0, 230.0), 255, 180), ((10.0, 200.0), 127, 40)],
+)
+def test_torch_crop_matches_the_opencv_crop_within_one_grey_level(center, out_size, window):
+    frame = np.random.default_rng(0).integers(0, 256, (240, 320, 3), dtype=np.uint8)
+    pad = np.array([17.9, 128.2, 250.5])
+    reference = crop_window(frame, center, out_size, window, pad).astype(np.int16)
+    ours = crop_window_tensor(torch.from_numpy(frame), center, out_size, window, pad)
+    assert ours.shape == (1, 3, out_size, out_size) and ours.dtype == torch.float32
+    diff = np.abs(ours[0].permute(1, 2, 0).numpy().astype(np.int16) - reference)
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.15  # OpenCV resizes in fixed point: rounding differs
+
+
+def test_device_crop_tracks_like_the_opencv_crop():
+    frames, truth = moving_square_video(12)
+    boxes = []
+    for device_crop in (False, True):
+        tracker = SiamBANTracker(probe_model(), device="cpu")
+        tracker.device_crop = device_crop
+        boxes.append(np.array([r.box for _, _, r in track_frames(tracker, frames, truth[0])]))
+    assert iou_xywh(boxes[0], boxes[1]).min() > 0.98
+
+
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_cuda_graph_tracker_follows_the_eager_one(precision):
+    frames, truth = moving_square_video(12)
+    eager = SiamBANTracker(probe_model(), device="cuda")
+    fast = SiamBANTracker(probe_model(), device="cuda")
+    fast.model = optimize_for_inference(fast.model, precision)
+    fast.device_crop = True
+    a = np.array([r.box for _, _, r in track_frames(eager, frames, truth[0])])
+    b = np.array([r.box for _, _, r in track_frames(fast, frames, truth[0])])
+    assert type(fast.model).__name__ == "CudaGraphStep"
+    assert iou_xywh(a, b).mean() > 0.95

@@ -1,0 +1,43 @@
+"""``benchmarks/speed.py`` runs end to end with tiny settings and writes a JSON report with ratios to eager."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("speed", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_speed_script_writes_a_valid_report(tmp_path, capsys):
+    output = tmp_path / "speed.json"
+    threads = torch.get_num_threads()
+    argv = ["--models", "lite0", "--paths", "eager", "fp32", "bf16", "--frames", "3", "--warmup", "1",
+            "--batch", "2", "--iou-frames", "0", "--threads", str(threads), "--json", str(output)]
+    try:
+        _load_script().main(argv)
+    finally:
+        torch.set_num_threads(threads)
+    report = json.loads(output.read_text())
+    assert report["protocol"]["threads"] == threads and report["protocol"]["warmup"] == 1
+    rows = {row["path"]: row for row in report["results"]}
+    assert list(rows) == ["eager", "fp32", "bf16"]
+    eager, bf16 = rows["eager"], rows["bf16"]
+    assert eager["ratio_to_eager"]["step_b1_fps"] == 1.0
+    assert bf16["step_bn"]["samples"] == 2 and bf16["end_to_end"]["samples"] == 3
+    assert bf16["ratio_to_eager"]["step_b1_fps"] == pytest.approx(bf16["step_b1"]["fps"] / eager["step_b1"]["fps"])
+    assert 0.5 < eager["search_gflops"] < 10 and 0 < eager["template_gflops"] < eager["search_gflops"]
+    assert eager["parameters"] > 1e6 and eager["floor_fps"] > 0 and eager["peak_memory_mb"] > 0
+    out = capsys.readouterr().out
+    assert "Timing protocol" in out and out.count("lite0  ") == 3
