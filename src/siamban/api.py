@@ -8,9 +8,12 @@ import torch
 
 from siamban.assets import DEFAULT_CONFIG, default_weights
 from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
-from siamban.errors import CheckpointError
-from siamban.models import build_model, load_weights
-from siamban.tracker import SiamBANTracker
+from siamban.errors import CheckpointError, ConfigError
+from siamban.models import SiamBAN, build_model, load_weights
+from siamban.tracker import SiamBANTracker, TrackingNetwork
+
+#: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).
+BACKENDS = ("torch", "onnxruntime")
 
 
 def create_tracker(
@@ -19,18 +22,33 @@ def create_tracker(
     preset: str | None = None,
     device: str | torch.device | None = None,
     rgb: bool = False,
+    backend: str = "torch",
 ) -> SiamBANTracker:
     """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
 
     With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
-    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``).
+    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``backend="onnxruntime"`` runs
+    the network in ONNX Runtime (exported and checked against PyTorch at load time; CPU).
     """
     config, weights = resolve_model(config, weights)
     cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
-    model = load_weights(build_model(cfg), weights)
+    model = with_backend(load_weights(build_model(cfg), weights), cfg, backend)
+    if backend == "onnxruntime" and device is None:
+        device = "cpu"  # the graphs run on the CPU: keep the crops there too
     return SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
+
+
+def with_backend(model: SiamBAN, config: SiamBANConfig, backend: str) -> TrackingNetwork:
+    """``model`` itself for ``torch``; for ``onnxruntime`` its exported graphs in ONNX Runtime."""
+    if backend == "torch":
+        return model
+    if backend == "onnxruntime":
+        from siamban.export import onnx_backend
+
+        return onnx_backend(model, config)
+    raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
 
 
 def resolve_model(

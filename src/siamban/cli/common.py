@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from siamban.api import create_tracker
+from siamban.api import BACKENDS, create_tracker
 from siamban.errors import InputError
 from siamban.tracker import SiamBANTracker
 
@@ -21,8 +21,16 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present, else cpu)")
 
 
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=BACKENDS, default="torch",
+                        help="run the network in PyTorch or in ONNX Runtime (CPU; needs siamban[onnx]) "
+                        "(default: %(default)s)")
+
+
 def tracker_from_args(args: argparse.Namespace) -> SiamBANTracker:
-    return create_tracker(args.config, args.weights, preset=args.preset, device=args.device)
+    return create_tracker(
+        args.config, args.weights, preset=args.preset, device=args.device, backend=getattr(args, "backend", "torch")
+    )
 
 
 def parse_box(text: str) -> tuple[float, float, float, float]:
