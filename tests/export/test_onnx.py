@@ -23,13 +23,27 @@ def probe_runtime():
     return onnx_backend(probe_model(), PROBE_CONFIG, threads=1)
 
 
+def with_batch_statistics(model):
+    """Random weights with every BatchNorm set to the statistics of a random batch: maps of a trained network's
+    order of magnitude (uncalibrated, they shrink to denormals or overflow the regression's exp)."""
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None  # a cumulative average: the statistics of the batches seen
+    model.train()
+    with torch.no_grad():
+        model(torch.rand(2, 3, 127, 127) * 255, torch.rand(2, 3, 255, 255) * 255)
+    return model.eval()
+
+
 def _check_export(name, tmp_path):
     cfg = resolve_config(name)
-    model = build_model(cfg).eval()  # random weights: BACKBONE.PRETRAINED is only read by the trainer
+    # random weights: BACKBONE.PRETRAINED is only read by the trainer, building for inference downloads nothing
+    model = with_batch_statistics(build_model(cfg))
     result = export_onnx(model, cfg, tmp_path)
-    assert result.check.passed and result.check.error <= 1e-4
-    for output in result.check.outputs:  # also relative to each output's own scale (random maps can be tiny)
-        assert output.max_abs_diff <= 1e-4 * max(output.scale, 1e-3), output
+    assert result.check.passed
+    for output in result.check.outputs:
+        assert 0.1 < output.scale < 1e4, output
     template, track = onnx.load(result.template_path), onnx.load(result.track_path)
     onnx.checker.check_model(template)
     onnx.checker.check_model(track)
@@ -45,12 +59,20 @@ def _check_export(name, tmp_path):
 
 def test_lite0_graphs_match_torch(tmp_path):
     result = _check_export("siamban_lite0", tmp_path)
+    assert result.check.error <= 1e-4  # max |onnxruntime - torch| / max(1, max |torch|) over every output
+    assert all(o.onnx_vs_float64 is None for o in result.check.outputs)  # no float64 fallback needed
     assert result.template_path.name == "template.onnx" and result.track_path.name == "track.onnx"
 
 
 @pytest.mark.slow
 def test_r50_graphs_match_torch(tmp_path):
-    _check_export("siamban_r50_l234", tmp_path)
+    result = _check_export("siamban_r50_l234", tmp_path)
+    # layer 4 of a random ResNet-50 differs from torch by ~1.5e-4 of its scale: float32 rounding, since torch float32
+    # itself is as far from the float64 network; the check then judges both against float64
+    assert result.check.error <= 5e-4
+    for output in result.check.outputs:
+        if output.onnx_vs_float64 is not None:
+            assert output.onnx_vs_float64 <= 2 * output.torch_vs_float64, output
 
 
 def test_wider_search_crop_runs_in_the_same_graph(probe_runtime):

@@ -12,6 +12,8 @@ exporter also needs ``onnxscript``.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import io
 import warnings
 from dataclasses import dataclass
@@ -78,15 +80,30 @@ class OnnxGraphs:
 
 @dataclass(frozen=True)
 class OutputCheck:
-    """How far one exported output is from PyTorch's: ``error`` is ``max_abs_diff / max(1, scale)``."""
+    """How far one exported output is from PyTorch's: ``error`` is ``max_abs_diff / max(1, scale)``.
+
+    ``onnx_vs_float64`` and ``torch_vs_float64`` (same measure, against the network run in float64) are filled in when
+    ``error`` exceeds the tolerance: deep networks can differ by more than that through float32 rounding alone.
+    """
 
     name: str
     max_abs_diff: float
-    scale: float  # max |torch output|
+    scale: float  # max |torch output| (finite values)
+    onnx_vs_float64: float | None = None
+    torch_vs_float64: float | None = None
 
     @property
     def error(self) -> float:
         return self.max_abs_diff / max(1.0, self.scale)
+
+    def passed(self, tolerance: float) -> bool:
+        """Within ``tolerance`` of PyTorch, or no further from the float64 network than twice PyTorch's own float32
+        rounding error."""
+        if self.error <= tolerance:
+            return True
+        if self.onnx_vs_float64 is None or self.torch_vs_float64 is None:
+            return False
+        return self.onnx_vs_float64 <= max(tolerance, 2.0 * self.torch_vs_float64)
 
 
 @dataclass(frozen=True)
@@ -103,16 +120,22 @@ class ExportCheck:
 
     @property
     def passed(self) -> bool:
-        return self.error <= self.tolerance
+        return all(o.passed(self.tolerance) for o in self.outputs)
 
     def describe(self) -> str:
         worst = max(self.outputs, key=lambda o: o.error)
         verdict = "ok" if self.passed else "FAILED"
-        return (
+        text = (
             f"onnxruntime vs torch ({len(self.outputs)} outputs, batch {self.batch}): {verdict}, max error "
-            f"{self.error:.2e} (<= {self.tolerance:.0e}; worst {worst.name}: max abs diff {worst.max_abs_diff:.2e} "
-            f"on a scale of {worst.scale:.3g})"
+            f"{self.error:.2e} (tolerance {self.tolerance:.0e}; worst {worst.name}: max abs diff "
+            f"{worst.max_abs_diff:.2e} on a scale of {worst.scale:.3g})"
         )
+        if worst.onnx_vs_float64 is not None:
+            text += (
+                f"; against float64, {worst.name}: onnxruntime {worst.onnx_vs_float64:.2e}, torch float32 "
+                f"{worst.torch_vs_float64:.2e} (float32 rounding)"
+            )
+        return text
 
 
 @dataclass(frozen=True)
@@ -173,16 +196,38 @@ def check_graphs(model: SiamBAN, graphs: OnnxGraphs, batch: int = 2, seed: int =
                  tolerance: float = TOLERANCE) -> ExportCheck:
     """Run both graphs in ONNX Runtime on ``batch`` random crops and compare every output with ``model``'s.
 
-    The track graph gets PyTorch's kernels, so each graph is judged on its own. Raises ExportError past ``tolerance``.
+    The track graph gets PyTorch's kernels, so each graph is judged on its own. An output off by more than
+    ``tolerance`` (relative to its scale) is also compared with a float64 copy of the network, and passes when ONNX
+    Runtime is no further from it than twice PyTorch float32 is. Raises ExportError otherwise.
     """
     from siamban.export.runtime import OnnxRuntimeModel
 
     runtime = OnnxRuntimeModel(graphs.template, graphs.track, threads=1)
     generator = torch.Generator().manual_seed(seed)
-    device = next(model.parameters()).device
     z = torch.rand(batch, 3, graphs.exemplar_size, graphs.exemplar_size, generator=generator) * 255
     x = torch.rand(batch, 3, graphs.instance_size, graphs.instance_size, generator=generator) * 255
+    names = [*graphs.kernel_names, "cls", "loc"]
+    reference = _run(model, z, x)
+    kernels = tuple(reference[: len(graphs.kernel_names)])
+    got = [*runtime.template(z), *runtime.track(x, kernels)]
+    checks = [_compare(name, ref, out) for name, ref, out in zip(names, reference, got)]
+    if any(c.error > tolerance for c in checks):
+        exact = _run(copy.deepcopy(model).double(), z.double(), x.double())
+        checks = [
+            dataclasses.replace(c, onnx_vs_float64=_compare(c.name, e, out).error,
+                                torch_vs_float64=_compare(c.name, e, ref).error)
+            for c, e, ref, out in zip(checks, exact, reference, got)
+        ]
+    result = ExportCheck(tuple(checks), batch, tolerance)
+    if not result.passed:
+        raise ExportError(f"exported graphs do not reproduce the PyTorch network: {result.describe()}")
+    return result
+
+
+def _run(model: SiamBAN, z: torch.Tensor, x: torch.Tensor) -> list[torch.Tensor]:
+    """Kernels then (cls, loc) of ``model`` in eval mode, on the CPU."""
     was_training = model.training
+    device = next(model.parameters()).device
     model.eval()
     try:
         with torch.no_grad():
@@ -190,21 +235,12 @@ def check_graphs(model: SiamBAN, graphs: OnnxGraphs, batch: int = 2, seed: int =
             maps = model.track(x.to(device), kernels)
     finally:
         model.train(was_training)
-    got_kernels = runtime.template(z)
-    got_maps = runtime.track(x, tuple(k.cpu() for k in kernels))
-    checks = [
-        _compare(name, ref, got)
-        for name, ref, got in zip([*graphs.kernel_names, "cls", "loc"], [*kernels, *maps], [*got_kernels, *got_maps])
-    ]
-    result = ExportCheck(tuple(checks), batch, tolerance)
-    if not result.passed:
-        raise ExportError(f"exported graphs do not reproduce the PyTorch network: {result.describe()}")
-    return result
+    return [t.cpu() for t in (*kernels, *maps)]
 
 
 def _compare(name: str, reference: torch.Tensor, got: torch.Tensor) -> OutputCheck:
-    ref = reference.detach().float().cpu().numpy()
-    out = got.detach().float().cpu().numpy()
+    ref = reference.detach().double().cpu().numpy()
+    out = got.detach().double().cpu().numpy()
     if ref.shape != out.shape:
         raise ExportError(f"exported output {name}: shape {out.shape}, PyTorch gives {ref.shape}")
     if ref.size == 0:
