@@ -71,3 +71,9 @@ def test_missing_onnxruntime_in_the_cli(probe_files, tmp_path, monkeypatch, caps
     assert err.count("\n") == 0 and "siamban track: error: the onnxruntime backend needs ONNX Runtime" in err
     assert main(["export", "onnx", str(tmp_path / "out"), *_model_args(root)]) == 2
     assert not (tmp_path / "out").exists()
+
+
+def test_unsupported_opset_is_one_line(probe_files, tmp_path, capsys):
+    root, _ = probe_files
+    assert main(["export", "onnx", str(tmp_path / "out"), "--opset", "99", *_model_args(root)]) == 2
+    assert capsys.readouterr().err.strip() == "siamban export: error: opset 99: the exporter writes opsets 9 to 20"

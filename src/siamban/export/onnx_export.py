@@ -32,6 +32,8 @@ DEFAULT_OPSET = 17
 TOLERANCE = 1e-4
 TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
+#: Opsets the TorchScript exporter writes (9: constant folding; 20: its newest).
+OPSETS = range(9, 21)
 
 
 def kernel_names(model: SiamBAN) -> tuple[str, ...]:
@@ -161,12 +163,16 @@ def _export(module: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str]
                 dynamic_axes=dynamic, do_constant_folding=True,
             )
         except Exception as exc:  # the exporter raises many types; one clear line names the graph
-            raise ExportError(f"ONNX export of {type(module).__name__.strip('_')} failed (opset {opset}): {exc}") from exc
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            what = "template" if isinstance(module, _TemplateGraph) else "track"
+            raise ExportError(f"ONNX export of the {what} graph failed (opset {opset}): {first}") from exc
     return buffer.getvalue()
 
 
 def export_graphs(model: SiamBAN, config: SiamBANConfig, opset: int = DEFAULT_OPSET) -> OnnxGraphs:
     """Serialise ``model`` (on the CPU, in eval mode while exporting) as the template and track graphs."""
+    if opset not in OPSETS:
+        raise ExportError(f"opset {opset}: the exporter writes opsets {OPSETS.start} to {OPSETS.stop - 1}")
     track = config.track
     names = list(kernel_names(model))
     was_training = model.training
