@@ -10,13 +10,14 @@ from siamban.api import create_tracker
 from siamban.config import SiamBANConfig, TrackConfig, load_config, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError, DatasetError, InputError, SiamBANError
 from siamban.models import SiamBAN, build_model, load_weights
-from siamban.tracker import SiamBANTracker, TrackResult
+from siamban.tracker import BatchTracker, SiamBANTracker, TrackResult
 
 Tracker = SiamBANTracker
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchTracker",
     "CheckpointError",
     "ConfigError",
     "DatasetError",

@@ -10,8 +10,11 @@ from siamban.assets import DEFAULT_CONFIG, default_weights
 from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
-from siamban.models import build_model, load_weights
-from siamban.tracker import SiamBANTracker
+from siamban.models import SiamBAN, build_model, load_weights
+from siamban.tracker import SiamBANTracker, TrackingNetwork
+
+#: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).
+BACKENDS = ("torch", "onnxruntime")
 
 
 def create_tracker(
@@ -22,26 +25,41 @@ def create_tracker(
     rgb: bool = False,
     precision: Precision = "fp32",
     optimize: bool = True,
+    backend: str = "torch",
 ) -> SiamBANTracker:
     """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
 
     With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
     tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``optimize`` runs the network
     through ``optimize_for_inference`` (batch norm folded, packed convolutions; a CUDA graph on GPU) in ``precision``
-    (fp32, bf16; fp16 on CUDA); ``optimize=False`` keeps the plain eager fp32 network.
+    (fp32, bf16; fp16 on CUDA); ``optimize=False`` keeps the plain eager fp32 network. ``backend="onnxruntime"`` runs
+    the network in ONNX Runtime instead (exported and checked against PyTorch at load time; CPU, fp32).
     """
     config, weights = resolve_model(config, weights)
     cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
-    model = load_weights(build_model(cfg), weights)
+    if precision != "fp32" and (backend != "torch" or not optimize):
+        raise ConfigError(f"precision {precision!r} needs the torch backend with optimize=True (else fp32 only)")
+    model = with_backend(load_weights(build_model(cfg), weights), cfg, backend)
+    if backend == "onnxruntime" and device is None:
+        device = "cpu"  # the graphs run on the CPU: keep the crops there too
     tracker = SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
-    if optimize:
+    if optimize and backend == "torch":
         tracker.model = optimize_for_inference(tracker.model, precision)
         tracker.device_crop = tracker.device.type == "cuda"  # only frame in, maps out cross the bus
-    elif precision != "fp32":
-        raise ConfigError(f"precision {precision!r} needs optimize=True (the plain network runs in fp32)")
     return tracker
+
+
+def with_backend(model: SiamBAN, config: SiamBANConfig, backend: str) -> TrackingNetwork:
+    """``model`` itself for ``torch``; for ``onnxruntime`` its exported graphs in ONNX Runtime."""
+    if backend == "torch":
+        return model
+    if backend == "onnxruntime":
+        from siamban.export import onnx_backend
+
+        return onnx_backend(model, config)
+    raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
 
 
 def resolve_model(

@@ -21,3 +21,11 @@ class InputError(SiamBANError):
 
 class DatasetError(SiamBANError):
     """A dataset on disk is missing or malformed (the message names the file and line)."""
+
+
+class DependencyError(SiamBANError):
+    """An optional package a feature needs is not installed (the message says which extra to install)."""
+
+
+class ExportError(SiamBANError):
+    """Exporting a network failed, or the exported graph does not reproduce the PyTorch network."""

@@ -13,7 +13,7 @@ import sys
 from siamban.errors import SiamBANError
 
 #: Subcommand modules, in the order ``siamban --help`` lists them.
-COMMANDS = ("track", "demo", "synth", "prepare", "train", "test", "eval", "tune", "vot")
+COMMANDS = ("track", "demo", "synth", "prepare", "train", "test", "eval", "tune", "vot", "export")
 
 
 def build_parser() -> argparse.ArgumentParser:

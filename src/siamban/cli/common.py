@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from siamban.api import create_tracker
+from siamban.api import BACKENDS, create_tracker
 from siamban.errors import InputError
 from siamban.inference import PRECISIONS, set_inference_threads
 from siamban.tracker import SiamBANTracker
@@ -34,6 +34,12 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_backend_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--backend", choices=BACKENDS, default="torch",
+                        help="run the network in PyTorch or in ONNX Runtime (CPU; needs siamban[onnx]) "
+                        "(default: %(default)s)")
+
+
 def tracker_from_args(args: argparse.Namespace) -> SiamBANTracker:
     set_inference_threads()
     return create_tracker(
@@ -43,6 +49,7 @@ def tracker_from_args(args: argparse.Namespace) -> SiamBANTracker:
         device=args.device,
         precision=getattr(args, "precision", "fp32"),
         optimize=getattr(args, "optimize", True),
+        backend=getattr(args, "backend", "torch"),
     )
 
 

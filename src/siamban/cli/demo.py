@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from siamban.assets import sample_clip
-from siamban.cli.common import add_model_options, tracker_from_args
+from siamban.cli.common import add_backend_option, add_model_options, tracker_from_args
 from siamban.cli.track import track_to_files
 from siamban.data.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
@@ -19,6 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="track the bundled sample clip (default model unless --config/--weights)")
     p.add_argument("-o", "--output", default="siamban_demo", help="output folder (default: %(default)s)")
     add_model_options(p)
+    add_backend_option(p)
     p.set_defaults(func=run)
 
 

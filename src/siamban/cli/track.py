@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from siamban.cli.common import add_model_options, parse_box, tracker_from_args
+from siamban.cli.common import add_backend_option, add_model_options, parse_box, tracker_from_args
 from siamban.errors import InputError
 from siamban.geometry import check_box_xywh
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
@@ -32,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--video", help="also write an annotated video here (.mp4, .avi, .mkv)")
     p.add_argument("--show", action="store_true", help="display the tracking live (Esc or q stops)")
     add_model_options(p)
+    add_backend_option(p)
     p.set_defaults(func=run)
 
 

@@ -17,8 +17,12 @@ from torch import nn
 def xcorr_depthwise(search: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
     """Correlate each channel of ``search`` (B, C, H, W) with the same channel of ``kernel`` (B or 1, C, h, w).
 
-    Returns (B, C, H - h + 1, W - w + 1). A kernel batch of 1 is shared by every search item.
+    Returns (B, C, H - h + 1, W - w + 1). A kernel batch of 1 is shared by every search item. While exporting to
+    ONNX it takes the form of ``xcorr_depthwise_shifted`` (a grouped convolution's ``group`` is a fixed attribute in
+    ONNX, so B * C groups would freeze the batch size).
     """
+    if torch.onnx.is_in_onnx_export():
+        return xcorr_depthwise_shifted(search, kernel)
     batch, channels = search.shape[:2]
     if kernel.shape[0] != batch:
         kernel = kernel.expand(batch, *kernel.shape[1:])
@@ -28,6 +32,22 @@ def xcorr_depthwise(search: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
         groups=batch * channels,
     )
     return out.reshape(batch, channels, out.shape[2], out.shape[3])
+
+
+def xcorr_depthwise_shifted(search: torch.Tensor, kernel: torch.Tensor) -> torch.Tensor:
+    """``xcorr_depthwise`` as a sum of h * w shifted slices of ``search``, each scaled by one kernel tap.
+
+    Only slices, products and sums, so it exports to ONNX with a free batch size (the kernel an input); the same
+    numbers as the grouped convolution up to float32 summation order.
+    """
+    kh, kw = kernel.shape[2], kernel.shape[3]
+    out_h, out_w = search.shape[2] - kh + 1, search.shape[3] - kw + 1
+    out = search[:, :, :out_h, :out_w] * kernel[:, :, :1, :1]
+    for u in range(kh):
+        for v in range(kw):
+            if u or v:
+                out = out + search[:, :, u : u + out_h, v : v + out_w] * kernel[:, :, u : u + 1, v : v + 1]
+    return out
 
 
 def _conv_bn_relu(cin: int, cout: int, kernel_size: int) -> nn.Sequential:

@@ -1,5 +1,6 @@
-"""Online inference: crops, the point grid, penalties, the cosine window and the target state."""
+"""Online inference: crops, the point grid, penalties, the cosine window, the target state, and batched tracking."""
 
-from siamban.tracker.tracker import SiamBANTracker, TrackResult, default_device
+from siamban.tracker.batch import BatchTracker
+from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult, default_device
 
-__all__ = ["SiamBANTracker", "TrackResult", "default_device"]
+__all__ = ["BatchTracker", "SiamBANTracker", "TrackResult", "TrackingNetwork", "default_device"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 import torch
@@ -11,8 +11,19 @@ import torch
 from siamban.config import TrackConfig
 from siamban.errors import InputError
 from siamban.geometry import check_box_xywh, context_size, crop_window, crop_window_tensor, xywh_center
-from siamban.models.siamban import SiamBAN
 from siamban.tracker.postprocess import TargetState, cosine_window, point_grid, update_state
+
+
+class TrackingNetwork(Protocol):
+    """What the trackers need of a network: a ``SiamBAN`` module, or a runtime backend with its interface."""
+
+    def to(self, device: torch.device) -> "TrackingNetwork": ...
+
+    def eval(self) -> "TrackingNetwork": ...
+
+    def template(self, z: torch.Tensor) -> tuple[torch.Tensor, ...]: ...
+
+    def track(self, x: torch.Tensor, kernels: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,7 @@ class SiamBANTracker:
 
     def __init__(
         self,
-        model: SiamBAN,
+        model: TrackingNetwork,
         config: TrackConfig | None = None,
         stride: int = 8,
         device: str | torch.device | None = None,

@@ -1,18 +1,18 @@
 """Runners: one sequence under a protocol (``protocols``), many sequences in lock-step on a batched tracker
 (``batch``), and a whole benchmark resumably in parallel processes (``run``)."""
 
-from siamban.benchmarks.runners.batch import BatchedFactory, BatchedSiamBAN, BatchTracker, TrackerPool, run_ope_batched
+from siamban.benchmarks.runners.batch import BatchedFactory, BatchedSiamBAN, SlotTracker, TrackerPool, run_ope_batched
 from siamban.benchmarks.runners.protocols import OPERun, RealtimeRuntime, VOTRun, run_ope, run_realtime, run_supervised
 from siamban.benchmarks.runners.run import RunOptions, RunSummary, run_benchmark, run_sequence
 
 __all__ = [
-    "BatchTracker",
     "BatchedFactory",
     "BatchedSiamBAN",
     "OPERun",
     "RealtimeRuntime",
     "RunOptions",
     "RunSummary",
+    "SlotTracker",
     "TrackerPool",
     "VOTRun",
     "run_benchmark",

@@ -1,13 +1,12 @@
 """The slot where a batched tracker (one object following N targets on one GPU) plugs into the one-pass runner.
 
-A ``BatchTracker`` holds ``capacity`` slots; each slot follows one sequence's target. ``run_ope_batched`` keeps every
+A ``SlotTracker`` holds ``capacity`` slots; each slot follows one sequence's target. ``run_ope_batched`` keeps every
 slot busy: when a sequence ends its slot is released and the next sequence is initialised in it, while the other
 slots keep tracking, so one ``track`` call advances up to ``capacity`` sequences by one frame. ``TrackerPool`` is the
 reference implementation made of independent single-target trackers (no speed-up; it defines the behaviour a real
-batched tracker must reproduce frame for frame). ``BatchedSiamBAN`` is the real one: its slots are ordinary
-``SiamBANTracker`` objects sharing one network, and each frame their search crops go through the network as one batch
-(slots searching a wider region after losing their target form their own batch), so on a GPU N sequences cost about
-one sequence's network calls.
+batched tracker must reproduce frame for frame). ``BatchedSiamBAN`` is the real one: the slots are the targets of one
+``siamban.tracker.BatchTracker``, whose search crops go through the network as one batch each frame, so on a GPU N
+sequences cost about one sequence's network calls.
 """
 
 from __future__ import annotations
@@ -17,17 +16,16 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Protocol, Sequence as Seq
 
 import numpy as np
-import torch
-
 from siamban.benchmarks.datasets.base import Sequence
 from siamban.benchmarks.metrics.region import axis_aligned_box
 from siamban.benchmarks.runners.protocols import OPERun
 from siamban.io.frames import read_image
 from siamban.tracker.sequence import SingleTargetTracker
+from siamban.tracker.batch import BatchTracker
 from siamban.tracker.tracker import SiamBANTracker, TrackResult
 
 
-class BatchTracker(Protocol):
+class SlotTracker(Protocol):
     """Follows up to ``capacity`` independent targets, one per slot."""
 
     capacity: int
@@ -40,7 +38,7 @@ class BatchTracker(Protocol):
 
 
 class TrackerPool:
-    """A BatchTracker made of ``capacity`` single-target trackers from ``factory``."""
+    """A SlotTracker made of ``capacity`` single-target trackers from ``factory``."""
 
     def __init__(self, factory: Callable[[], SingleTargetTracker], capacity: int) -> None:
         self.capacity = capacity
@@ -57,36 +55,22 @@ class TrackerPool:
 
 
 class BatchedSiamBAN:
-    """A BatchTracker of ``capacity`` SiamBAN trackers from ``factory`` that share one network (``SiamBANFactory``
-    hands out trackers over one cached model); one network call per frame for all busy slots of one crop size."""
+    """A SlotTracker over one ``BatchTracker`` (slot = target id), built like the trackers ``factory`` makes (a
+    ``SiamBANFactory``: one cached network); one network call per frame for all busy slots of one crop size."""
 
     def __init__(self, factory: Callable[[], SiamBANTracker], capacity: int) -> None:
         self.capacity = capacity
-        self._trackers = [factory() for _ in range(capacity)]
-        self.model = self._trackers[0].model
-        if any(t.model is not self.model for t in self._trackers):
-            raise ValueError("BatchedSiamBAN needs trackers that share one model (use SiamBANFactory)")
+        self.tracker = BatchTracker.like(factory())
 
     def init(self, slot: int, image: np.ndarray, box_xywh: Seq[float]) -> None:
-        self._trackers[slot].init(image, box_xywh)
+        self.tracker.add(image, box_xywh, target_id=slot)
 
-    @torch.inference_mode()
     def track(self, images: Mapping[int, np.ndarray]) -> dict[int, TrackResult]:
-        crops = {slot: self._trackers[slot].search_crop(image) for slot, image in images.items()}
-        groups: dict[int, list[int]] = {}
-        for slot, crop in crops.items():
-            groups.setdefault(crop.instance, []).append(slot)
-        results = {}
-        for slots in groups.values():
-            x = torch.cat([crops[s].tensor for s in slots])
-            kernels = tuple(torch.cat(parts) for parts in zip(*(self._trackers[s].kernels for s in slots)))
-            cls, loc = self.model.track(x, kernels)
-            for i, s in enumerate(slots):
-                results[s] = self._trackers[s].apply_maps(crops[s], cls[i : i + 1], loc[i : i + 1])
-        return results
+        return self.tracker.track(images)
 
     def release(self, slot: int) -> None:
-        pass
+        if slot in self.tracker:
+            self.tracker.remove(slot)
 
 
 @dataclass(frozen=True)
@@ -101,7 +85,7 @@ class BatchedFactory:
 
 
 def run_ope_batched(
-    tracker: BatchTracker,
+    tracker: SlotTracker,
     sequences: Iterable[Sequence],
     on_done: Callable[[Sequence, OPERun], None],
     on_frame: Callable[[int], None] = lambda n: None,

@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from siamban.benchmarks.datasets.base import Benchmark, Sequence
 from siamban.benchmarks.results import is_complete, result_paths, write_boxes, write_times, write_trajectory
-from siamban.benchmarks.runners.batch import BatchTracker, run_ope_batched
+from siamban.benchmarks.runners.batch import SlotTracker, run_ope_batched
 from siamban.benchmarks.runners.protocols import OPERun, run_ope, run_realtime, run_supervised
 from siamban.errors import InputError
 from siamban.tracker.sequence import SingleTargetTracker
@@ -187,7 +187,7 @@ def run_benchmark(
     workers: int = 1,
     options: RunOptions = RunOptions(),
     threads: int | None = None,
-    batch_factory: Callable[[], BatchTracker] | None = None,
+    batch_factory: Callable[[], SlotTracker] | None = None,
     show_progress: bool = True,
 ) -> RunSummary:
     """Run every unfinished sequence of ``benchmark``; see the module docstring."""

@@ -1,0 +1,35 @@
+"""``siamban export onnx OUT_DIR``: write the network as ``template.onnx`` and ``track.onnx`` and check them in ONNX
+Runtime against PyTorch."""
+
+from __future__ import annotations
+
+import argparse
+
+from siamban.api import resolve_model
+from siamban.config import SiamBANConfig, resolve_config
+from siamban.export import DEFAULT_OPSET, export_onnx, import_onnxruntime
+from siamban.models import build_model, load_weights
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("export", help="export the network for another runtime (ONNX)")
+    formats = p.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    onnx = formats.add_parser("onnx", help="template.onnx (z -> kernels) and track.onnx (x, kernels -> cls, loc)")
+    onnx.add_argument("out_dir", metavar="OUT_DIR", help="folder for template.onnx and track.onnx (created)")
+    onnx.add_argument("--config", help="experiment: a bundled name or a config.yaml path (default: the default model)")
+    onnx.add_argument("--weights", help="checkpoint (.pth) (default: the default model's shipped weights)")
+    onnx.add_argument("--opset", type=int, default=DEFAULT_OPSET, help="ONNX opset (default: %(default)s)")
+    onnx.add_argument("--no-check", action="store_true", help="skip the ONNX Runtime vs PyTorch comparison")
+    onnx.set_defaults(func=run_onnx)
+
+
+def run_onnx(args: argparse.Namespace) -> int:
+    if not args.no_check:
+        import_onnxruntime()  # the install hint before the export, not after it
+    config, weights = resolve_model(args.config, args.weights)
+    cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
+    model = load_weights(build_model(cfg), weights).eval()
+    result = export_onnx(model, cfg, args.out_dir, opset=args.opset, check=not args.no_check)
+    print(f"wrote {result.template_path} and {result.track_path} (opset {args.opset}, dynamic batch)")
+    print(result.check.describe() if result.check else "not checked (--no-check)")
+    return 0

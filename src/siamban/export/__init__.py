@@ -1,0 +1,30 @@
+"""ONNX export of a SiamBAN network (two graphs: template and per-frame track) and an ONNX Runtime backend with the
+network's ``template`` / ``track`` interface, so the trackers run on it unchanged."""
+
+from siamban.export.onnx_export import (
+    DEFAULT_OPSET,
+    TOLERANCE,
+    ExportCheck,
+    OnnxExport,
+    OnnxGraphs,
+    check_graphs,
+    export_graphs,
+    export_onnx,
+    kernel_names,
+)
+from siamban.export.runtime import OnnxRuntimeModel, import_onnxruntime, onnx_backend
+
+__all__ = [
+    "DEFAULT_OPSET",
+    "TOLERANCE",
+    "ExportCheck",
+    "OnnxExport",
+    "OnnxGraphs",
+    "OnnxRuntimeModel",
+    "check_graphs",
+    "export_graphs",
+    "export_onnx",
+    "import_onnxruntime",
+    "kernel_names",
+    "onnx_backend",
+]

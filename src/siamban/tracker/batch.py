@@ -1,0 +1,116 @@
+"""Many targets, one network call per step: ``BatchTracker`` follows N targets (in one video or in N videos).
+
+Each target is an ordinary ``SiamBANTracker`` over the shared network (its state, penalties and lost-target logic
+unchanged); per step their search crops go through the network as one batch against the targets' stacked kernels,
+and each target gets its row of the maps back. Targets searching a wider region after a loss form their own batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Hashable, Iterable, Mapping, Sequence
+
+import numpy as np
+import torch
+
+from siamban.config import TrackConfig
+from siamban.errors import InputError
+from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult
+
+
+class BatchTracker:
+    """Follow any number of targets with one network; ``add`` and ``remove`` targets at any frame.
+
+    ``track(frame)`` advances every target on one frame (one video); ``track({id: frame, ...})`` advances the named
+    targets, each on its own frame (N videos). Same boxes as one ``SiamBANTracker`` per target, up to float32
+    summation order in the batched network call.
+    """
+
+    def __init__(
+        self,
+        model: TrackingNetwork,
+        config: TrackConfig | None = None,
+        stride: int = 8,
+        device: str | torch.device | None = None,
+        rgb: bool = False,
+    ) -> None:
+        self._prototype = SiamBANTracker(model, config, stride=stride, device=device, rgb=rgb)
+        self.model = self._prototype.model
+        self._targets: dict[Hashable, SiamBANTracker] = {}
+        self._stacked: dict[tuple[Hashable, ...], tuple[torch.Tensor, ...]] = {}
+        self._ids = itertools.count()
+
+    @classmethod
+    def like(cls, tracker: SiamBANTracker) -> "BatchTracker":
+        """A BatchTracker with ``tracker``'s network, settings, device and colour order."""
+        return cls(tracker.model, tracker.config, tracker.stride, tracker.device, tracker.rgb)
+
+    @property
+    def config(self) -> TrackConfig:
+        return self._prototype.config
+
+    @property
+    def targets(self) -> list[Hashable]:
+        """Ids of the targets followed, in the order they were added."""
+        return list(self._targets)
+
+    def __len__(self) -> int:
+        return len(self._targets)
+
+    def __contains__(self, target_id: Hashable) -> bool:
+        return target_id in self._targets
+
+    def add(self, image: np.ndarray, box_xywh: Sequence[float], target_id: Hashable | None = None) -> Hashable:
+        """Start following the object in ``box_xywh`` of ``image``; return its id (``target_id``, or 0, 1, ...).
+
+        An id already in use is re-initialised on the new box.
+        """
+        if target_id is None:
+            target_id = next(i for i in self._ids if i not in self._targets)
+        prototype = self._prototype
+        tracker = SiamBANTracker(prototype.model, prototype.config, stride=prototype.stride,
+                                 device=prototype.device, rgb=prototype.rgb)
+        tracker.init(image, box_xywh)
+        self._targets.pop(target_id, None)
+        self._targets[target_id] = tracker
+        self._stacked.clear()
+        return target_id
+
+    def remove(self, target_id: Hashable) -> None:
+        """Stop following ``target_id`` (InputError when it is not followed)."""
+        if self._targets.pop(target_id, None) is None:
+            raise InputError(f"no target {target_id!r} to remove (targets: {self.targets})")
+        self._stacked.clear()
+
+    @torch.inference_mode()
+    def track(self, images: np.ndarray | Mapping[Hashable, np.ndarray]) -> dict[Hashable, TrackResult]:
+        """Advance the targets one frame: every target on ``images`` when it is one frame, else each named target on
+        its own frame. One network call per search-crop size (normally one)."""
+        if isinstance(images, np.ndarray):
+            frames: Mapping[Hashable, np.ndarray] = {target_id: images for target_id in self._targets}
+        else:
+            frames = images
+            unknown = [t for t in frames if t not in self._targets]
+            if unknown:
+                raise InputError(f"track(): unknown target {unknown[0]!r} (targets: {self.targets})")
+        crops = {t: self._targets[t].search_crop(frame) for t, frame in frames.items()}
+        groups: dict[int, list[Hashable]] = {}
+        for t, crop in crops.items():
+            groups.setdefault(crop.instance, []).append(t)
+        results: dict[Hashable, TrackResult] = {}
+        for ids in groups.values():
+            cls, loc = self.model.track(torch.cat([crops[t].tensor for t in ids]), self._kernels(ids))
+            for i, t in enumerate(ids):
+                results[t] = self._targets[t].apply_maps(crops[t], cls[i : i + 1], loc[i : i + 1])
+        return {t: results[t] for t in frames}
+
+    def _kernels(self, ids: Iterable[Hashable]) -> tuple[torch.Tensor, ...]:
+        """The kernels of ``ids`` stacked along the batch (cached until a target is added or removed)."""
+        key = tuple(ids)
+        if key not in self._stacked:
+            if len(self._stacked) >= 16:  # targets on their own videos come and go: keep the cache small
+                self._stacked.clear()
+            parts = zip(*(self._targets[t].kernels for t in key))
+            self._stacked[key] = tuple(torch.cat(p) for p in parts)
+        return self._stacked[key]
+
