@@ -9,15 +9,13 @@ thresholds, precision at 20 px) on
 and prints one table, per-sequence AUCs, and writes them to JSON. Run from the repository root::
 
     python benchmarks/accuracy.py                       # default model, CSRT, KCF on heldout real + generated
-    python benchmarks/accuracy.py --role val --trackers siamban --weights runs/default_model/snapshot/epoch_8.pth
+    python benchmarks/accuracy.py --role val --trackers siamban --weights runs/default_model/snapshot/checkpoint_e8.pth
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -29,8 +27,11 @@ from siamban.api import resolve_model
 from siamban.benchmarks import load_benchmark
 from siamban.benchmarks.evaluate import track_and_score
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
-from siamban.errors import SiamBANError
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
+from siamban.errors import SiamBANError
+from siamban.machine import cpu_name
+
+TRACKERS = ("siamban", "siamban-bf16", "csrt", "kcf")
 
 #: Held-out generated sequences: seeds far from the training ones (0-239 in recipes/default_model).
 GENERATED_SEEDS = range(900_000, 900_016)
@@ -71,20 +72,23 @@ def main() -> int:
     parser.add_argument("--generated-root", default="work_data/synthetic_heldout",
                         help="where the held-out generated sequences are written once (default: %(default)s)")
     parser.add_argument("--no-generated", action="store_true", help="skip the generated sequences")
-    parser.add_argument("--trackers", default="siamban,csrt,kcf", help="comma-separated (default: %(default)s)")
+    parser.add_argument("--trackers", default="siamban,csrt,kcf",
+                        help=f"comma-separated, of {', '.join(TRACKERS)} (default: %(default)s)")
     parser.add_argument("--workers", type=int, default=1, help="parallel processes (1 gives clean frame rates)")
     parser.add_argument("--output", default="benchmarks/results/accuracy.json", help="JSON report")
     args = parser.parse_args()
 
     chosen = [t.strip() for t in args.trackers.split(",") if t.strip()]
-    unknown = [t for t in chosen if t not in ("siamban", "csrt", "kcf")]
+    unknown = [t for t in chosen if t not in TRACKERS]
     if unknown:
-        parser.error(f"unknown tracker {unknown[0]!r} (known: siamban, csrt, kcf)")
+        parser.error(f"unknown tracker {unknown[0]!r} (known: {', '.join(TRACKERS)})")
     factories = {k: (OpenCVFactory(k), f"opencv-{k}") for k in ("csrt", "kcf")}
     config, weights = ("-", "-")
-    if "siamban" in chosen:
+    if any(t.startswith("siamban") for t in chosen):
         config, weights = resolve_model(args.config, args.weights)
         factories["siamban"] = (SiamBANFactory(config, weights), f"siamban-{Path(weights).stem}")
+        factories["siamban-bf16"] = (SiamBANFactory(config, weights, precision="bf16"),
+                                     f"siamban-{Path(weights).stem}-bf16")
 
     splits = {f"real-{args.role}": load_benchmark("shared", args.shared_root, roles=[args.role])}
     if not args.no_generated:
@@ -95,7 +99,7 @@ def main() -> int:
         "protocol": "one-pass, started on the first ground-truth box; success AUC = mean over sequences of the mean "
         "success over overlap thresholds 0, 0.05, ..., 1 (pysot-toolkit OTB); precision at 20 px; fps = tracker time "
         "only (init and track calls), one process",
-        "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+        "machine": {"cpu": cpu_name(),
                     "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "opencv": cv2.__version__,
                     "python": sys.version.split()[0]},
         "model": {"config": str(config), "weights": str(weights)},
@@ -109,10 +113,10 @@ def main() -> int:
                 result = score(benchmark, factory, name, Path(tmp) / split, args.workers)
                 report["splits"][split]["trackers"][key] = result
 
-    print(f"\n{'split':<20} {'tracker':<10} {'AUC':>6} {'P@20':>6} {'fps':>7}")
+    print(f"\n{'split':<20} {'tracker':<13} {'AUC':>6} {'P@20':>6} {'fps':>7}")
     for split, data in report["splits"].items():
         for key, r in data["trackers"].items():
-            print(f"{split:<20} {key:<10} {r['success_auc']:6.3f} {r['precision_20px']:6.3f} {r['fps']:7.1f}")
+            print(f"{split:<20} {key:<13} {r['success_auc']:6.3f} {r['precision_20px']:6.3f} {r['fps']:7.1f}")
     print("\nper-sequence success AUC")
     for split, data in report["splits"].items():
         print(f"{split}: " + ", ".join(chosen))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import platform
 import resource
 import time
 from pathlib import Path
@@ -36,6 +35,7 @@ from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
 from siamban.tracker import SiamBANTracker
 from siamban.tracker.sequence import track_frames
+from siamban.machine import device_name
 
 MODELS = {"r50": "siamban_r50_l234", "lite0": "siamban_lite0"}
 PATHS = ("eager", "fp32", "bf16", "fp16", "onnxruntime")
@@ -45,16 +45,6 @@ SHARED_SEQUENCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "se
 
 # ----------------------------------------------------------------------------------------------------------------------
 # Machine
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def synchronize(device: torch.device) -> None:
@@ -335,7 +325,7 @@ def main(argv: list[str] | None = None) -> dict:
         ort_version = onnxruntime.__version__
     except ImportError:
         ort_version = None
-    hardware = torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
+    hardware = device_name(device)
     protocol = {
         "per_frame_step": "model.track(x, kernels) on a random (B, 3, 255, 255) crop, template kernels computed "
         "beforehand; each step timed alone with time.perf_counter" + (", torch.cuda.synchronize before and after"

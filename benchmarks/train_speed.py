@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
-import platform
 import time
 from pathlib import Path
 
@@ -26,6 +24,7 @@ from siamban.models import build_model, count_parameters
 from siamban.training.distributed import DistContext
 from siamban.training.optim import build_optimizer, set_backbone_stage
 from siamban.training.trainer import seed_everything, train_step
+from siamban.machine import device_name
 
 
 def random_pairs(batch: int, score_size: int, generator: torch.Generator) -> dict[str, torch.Tensor]:
@@ -83,15 +82,6 @@ def measure(
     }
 
 
-def cpu_name() -> str:
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.is_file():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
-    return platform.processor() or "cpu"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", nargs="+", default=["siamban_r50_l234"], help="bundled names or YAML paths")
@@ -119,7 +109,7 @@ def main() -> None:
                 flush=True,
             )
     report = {
-        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name(),
+        "device": device_name(device),
         "device_type": device.type,
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,

@@ -11,6 +11,7 @@ from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
+from siamban.models.checkpoint import read_state_dict
 from siamban.tracker import SiamBANTracker, TrackingNetwork
 
 #: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).
@@ -67,8 +68,12 @@ def resolve_model(
 ) -> tuple[str | Path | SiamBANConfig, str | Path]:
     """The (config, weights) to build: the bundled default model when neither is given (or only its config name).
 
+    Weights without a config take the ``config.yaml`` beside them (an official model-zoo folder) or one level up (a
+    ``siamban train`` run's ``snapshot/``), else the architecture their key names show (``config_for_weights``).
     Raises CheckpointError when a config other than the default comes without weights.
     """
+    if config is None and weights is not None:
+        return config_for_weights(weights), weights
     if config is None or (weights is None and config == DEFAULT_CONFIG):
         return DEFAULT_CONFIG, weights or default_weights()
     if weights is None:
@@ -77,3 +82,14 @@ def resolve_model(
             f"default model ({DEFAULT_CONFIG}) ships its weights"
         )
     return config, weights
+
+
+def config_for_weights(weights: str | Path) -> str | Path:
+    """The config that goes with a checkpoint given alone: a ``config.yaml`` beside it or one folder up, else
+    ``siamban_r50_l234`` for ResNet-50 key names (``backbone.layer1...``) and the default model's otherwise."""
+    path = Path(weights)
+    for folder in (path.parent, path.parent.parent):
+        if (folder / "config.yaml").is_file():
+            return folder / "config.yaml"
+    names = read_state_dict(path).keys()
+    return "siamban_r50_l234" if any(n.startswith("backbone.layer1.") for n in names) else DEFAULT_CONFIG
