@@ -126,3 +126,23 @@ def block_texture(side: int, rng: np.random.Generator) -> np.ndarray:
 
 def with_probe(config: SiamBANConfig, **track: float) -> SiamBANConfig:
     return dataclasses.replace(config, track=dataclasses.replace(config.track, **track))
+
+
+def write_probe_files(root, frames: int = 24):
+    """The probe model (``probe.yaml`` + ``probe.pth``) and a moving-square video in ``root``, both as
+    ``square.avi`` and as ``frames/1.png ...`` (natural order, not 1, 10, 11, ...); returns (root, true boxes)."""
+    import cv2
+
+    from siamban.config import save_config
+
+    save_config(PROBE_CONFIG, root / "probe.yaml")
+    torch.save({"model": probe_model().state_dict(), "epoch": 1}, root / "probe.pth")
+    images, boxes = moving_square_video(frames)
+    video = cv2.VideoWriter(str(root / "square.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 240))
+    folder = root / "frames"
+    folder.mkdir()
+    for i, image in enumerate(images):
+        video.write(image)
+        cv2.imwrite(str(folder / f"{i + 1}.png"), image)
+    video.release()
+    return root, boxes

@@ -2,29 +2,15 @@ import re
 import cv2
 import numpy as np
 import pytest
-import torch
 
-from probe_model import PROBE_CONFIG, moving_square_video, probe_model
+from probe_model import moving_square_video, write_probe_files
 from siamban.cli import main
-from siamban.config import save_config
 from siamban.geometry import iou_xywh
 
 
 @pytest.fixture(scope="module")
 def probe_files(tmp_path_factory):
-    root = tmp_path_factory.mktemp("probe")
-    save_config(PROBE_CONFIG, root / "probe.yaml")
-    torch.save({"model": probe_model().state_dict(), "epoch": 1}, root / "probe.pth")
-    frames, boxes = moving_square_video(24)
-    video = cv2.VideoWriter(str(root / "square.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 240))
-    for frame in frames:
-        video.write(frame)
-    video.release()
-    folder = root / "frames"
-    folder.mkdir()
-    for i, frame in enumerate(frames):
-        cv2.imwrite(str(folder / f"{i + 1}.png"), frame)  # 1.png .. 24.png: natural order, not 1, 10, 11, ...
-    return root, boxes
+    return write_probe_files(tmp_path_factory.mktemp("probe"), 24)
 
 
 def _model_args(root):

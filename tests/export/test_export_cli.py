@@ -2,14 +2,12 @@
 
 import sys
 
-import cv2
 import numpy as np
 import pytest
 import torch
 
-from probe_model import PROBE_CONFIG, moving_square_video, probe_model
+from probe_model import probe_model, write_probe_files
 from siamban.cli import main
-from siamban.config import save_config
 from siamban.export import OnnxRuntimeModel
 
 pytest.importorskip("onnxruntime")
@@ -17,15 +15,7 @@ pytest.importorskip("onnxruntime")
 
 @pytest.fixture(scope="module")
 def probe_files(tmp_path_factory):
-    root = tmp_path_factory.mktemp("probe")
-    save_config(PROBE_CONFIG, root / "probe.yaml")
-    torch.save({"model": probe_model().state_dict(), "epoch": 1}, root / "probe.pth")
-    frames, boxes = moving_square_video(12)
-    video = cv2.VideoWriter(str(root / "square.avi"), cv2.VideoWriter_fourcc(*"MJPG"), 25.0, (320, 240))
-    for frame in frames:
-        video.write(frame)
-    video.release()
-    return root, boxes
+    return write_probe_files(tmp_path_factory.mktemp("probe"), 12)
 
 
 def _model_args(root):

@@ -6,10 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-from probe_model import PROBE_CONFIG, moving_square_video, probe_model
+from probe_model import write_probe_files
 from siamban.api import create_tracker
 from siamban.cli import main
-from siamban.config import save_config
 from siamban.errors import ConfigError
 from siamban.geometry import iou_xywh
 from siamban.inference import InferenceModel
@@ -18,17 +17,7 @@ from siamban.models import SiamBAN
 
 @pytest.fixture(scope="module")
 def probe_files(tmp_path_factory):
-    root = tmp_path_factory.mktemp("probe")
-    save_config(PROBE_CONFIG, root / "probe.yaml")
-    torch.save({"model": probe_model().state_dict(), "epoch": 1}, root / "probe.pth")
-    frames, boxes = moving_square_video(12)
-    folder = root / "frames"
-    folder.mkdir()
-    import cv2
-
-    for i, frame in enumerate(frames):
-        cv2.imwrite(str(folder / f"{i + 1:03d}.png"), frame)
-    return root, boxes
+    return write_probe_files(tmp_path_factory.mktemp("probe"), 12)
 
 
 def test_create_tracker_optimizes_by_default(probe_files):
