@@ -21,7 +21,7 @@ from siamban.config import load_config
 from siamban.models import build_model
 from siamban.models.backbones import register_backbone
 
-from conftest import StaticFactory, write_frames, write_lines
+from bench_fakes import StaticFactory, write_frames, write_lines
 
 TINY_YAML = """
 META_ARC: tiny
@@ -187,7 +187,7 @@ def test_interrupted_file_is_not_taken_for_finished(tmp_path):
 
 
 def test_batched_runner_matches_the_one_at_a_time_runner(tmp_path):
-    from conftest import StaticTracker
+    from bench_fakes import StaticTracker
 
     root = _got10k_test(tmp_path)
     bench = load_benchmark("GOT-10k", root)

@@ -8,7 +8,7 @@ import pytest
 from siamban.benchmarks.datasets import load_benchmark, read_annotation
 from siamban.errors import DatasetError
 
-from conftest import write_frames, write_lines
+from bench_fakes import write_frames, write_lines
 
 
 def test_otb_mixed_separators_two_targets_and_frame_range(otb_root):

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ScriptedTracker, write_shared_layout
+from bench_fakes import ScriptedTracker, write_shared_layout
 from siamban.benchmarks import OpenCVTracker, load_benchmark, track_and_score
 from siamban.benchmarks.results import read_boxes
 from siamban.cli import main

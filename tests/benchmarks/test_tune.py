@@ -10,7 +10,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import ProbeFactory, write_shared_layout
+from bench_fakes import ProbeFactory, write_shared_layout
 from probe_model import PROBE_CONFIG, probe_model
 from siamban.benchmarks import load_benchmark
 from siamban.benchmarks.tune import SearchSpace, plan_trials, read_log, tune

@@ -12,7 +12,7 @@ from siamban.benchmarks.metrics.vot import VOTSequenceRecord, accuracy_robustnes
 from siamban.benchmarks.runners.protocols import run_realtime, run_supervised
 from siamban.tracker.tracker import TrackResult
 
-from conftest import ScriptedTracker, write_frames
+from bench_fakes import ScriptedTracker, write_frames
 
 GT_POLY = [10, 10, 30, 10, 30, 30, 10, 30]
 GOOD = (10, 10, 20, 20)  # the same polygon: overlap 1
