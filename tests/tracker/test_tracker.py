@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 
 from probe_model import PROBE_CONFIG, moving_square_video, probe_model
 from siamban.errors import InputError
@@ -45,3 +46,15 @@ def test_bad_calls(tracker):
         tracker.init(frames[0], (10, 10, 0, 10))
     with pytest.raises(InputError, match="outside the 320x240 frame"):
         tracker.init(frames[0], (330, 10, 20, 20))
+
+
+def test_overflowing_maps_hold_the_last_box_with_zero_score(tracker):
+    frames, boxes = moving_square_video(3)
+    tracker.init(frames[0], boxes[0])
+    held = tuple(float(v) for v in tracker.state.boxes_xywh()[0])
+    crop = tracker.search_crop(frames[1])
+    with torch.inference_mode():
+        cls, loc = tracker.model.track(crop.tensor, tracker.kernels)
+    result = tracker.apply_maps(crop, cls, loc * float("inf"))  # exp() overflow of an untrained or fp16 head
+    assert result.box == held and result.score == 0.0
+    assert iou_xywh(np.array([tracker.track(frames[2]).box]), boxes[2:3])[0] > 0.5  # and tracking goes on

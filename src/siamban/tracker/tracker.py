@@ -163,19 +163,23 @@ class SiamBANTracker:
     def apply_maps(self, crop: "SearchCrop", cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
         """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""
         points, window = self._grid(crop.instance)
-        step = update_state(
-            cls.float().cpu().numpy(),
-            loc.float().cpu().numpy(),
-            self.state,
-            np.array([crop.scale_z]),
-            np.array([crop.image_hw]),
-            self.config,
-            points,
-            window,
-            window_influence=0.0 if self.lost else None,
-        )
-        score = float(step.best_pscore[0])
-        self._update_lost(score, step.state)
+        with np.errstate(all="ignore"):  # non-finite maps are caught below
+            step = update_state(
+                cls.float().cpu().numpy(),
+                loc.float().cpu().numpy(),
+                self.state,
+                np.array([crop.scale_z]),
+                np.array([crop.image_hw]),
+                self.config,
+                points,
+                window,
+                window_influence=0.0 if self.lost else None,
+            )
+        score, new_state = float(step.best_pscore[0]), step.state
+        if not (np.isfinite(new_state.center).all() and np.isfinite(new_state.size).all() and np.isfinite(score)):
+            # maps that overflowed (untrained weights, fp16 out of range): hold the last box, with no confidence
+            score, new_state = 0.0, self.state
+        self._update_lost(score, new_state)
         x, y, w, h = self.state.boxes_xywh()[0]
         return TrackResult(
             box=(float(x), float(y), float(w), float(h)),
