@@ -172,8 +172,8 @@ def _map(func: Any, units: list[Unit], workers: int | None) -> Iterator[dict]:
         _init_worker()
         yield from map(func, units)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # spawn, not fork: a fork taken while OpenCV's or torch's thread pool holds a lock deadlocks the child
+    context = multiprocessing.get_context("spawn")
     chunksize = max(1, min(32, len(units) // (workers * 8)))
     with context.Pool(min(workers, len(units)), initializer=_init_worker) as pool:
         yield from pool.imap_unordered(func, units, chunksize)
