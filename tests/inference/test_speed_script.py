@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "speed.py"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_benchmark_script
 
 
 @pytest.mark.slow
@@ -26,7 +17,7 @@ def test_speed_script_writes_a_valid_report(tmp_path, capsys):
     argv = ["--models", "lite0", "--paths", "eager", "fp32", "bf16", "--frames", "3", "--warmup", "1",
             "--batch", "2", "--iou-frames", "0", "--threads", str(threads), "--json", str(output)]
     try:
-        _load_script().main(argv)
+        load_benchmark_script("speed").main(argv)
     finally:
         torch.set_num_threads(threads)
     report = json.loads(output.read_text())

@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-from pathlib import Path
 
 import torch
 
 from siamban.config import save_config
 from training_fakes import tiny_config
-
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "train_speed.py"
-
-
-def _load_script():
-    spec = importlib.util.spec_from_file_location("train_speed", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from benchmark_scripts import load_benchmark_script
 
 
 def test_random_pairs_follow_the_data_contract():
-    script = _load_script()
+    script = load_benchmark_script("train_speed")
     pairs = script.random_pairs(3, 25, torch.Generator().manual_seed(0))
     assert pairs["template"].shape == (3, 3, 127, 127) and pairs["search"].shape == (3, 3, 255, 255)
     assert [(pairs["label_cls"][i] == 1).sum().item() for i in range(3)] == [16, 16, 16]
@@ -37,7 +27,7 @@ def test_script_prints_a_table_and_writes_json(tmp_path, monkeypatch, capsys):
     output = tmp_path / "speed.json"
     argv = ["train_speed.py", "--config", str(config), "--batch-size", "2", "--steps", "1", "--warmup", "0"]
     monkeypatch.setattr(sys, "argv", argv + ["--device", "cpu", "--output", str(output)])
-    _load_script().main()
+    load_benchmark_script("train_speed").main()
     report = json.loads(output.read_text())
     assert report["device_type"] == "cpu" and report["precision"] == "fp32"
     frozen, unfrozen = report["results"]
