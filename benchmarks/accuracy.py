@@ -29,7 +29,7 @@ from siamban.benchmarks.evaluate import track_and_score
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
 from siamban.errors import SiamBANError
-from siamban.machine import cpu_name
+from siamban.machine import cpu_name, report_path
 
 TRACKERS = ("siamban", "siamban-bf16", "csrt", "kcf")
 
@@ -102,7 +102,7 @@ def main() -> int:
         "machine": {"cpu": cpu_name(),
                     "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "opencv": cv2.__version__,
                     "python": sys.version.split()[0]},
-        "model": {"config": str(config), "weights": str(weights)},
+        "model": {"config": report_path(config) if Path(str(config)).is_file() else str(config), "weights": report_path(weights)},
         "splits": {},
     }
     with tempfile.TemporaryDirectory(prefix="siamban-accuracy-") as tmp:

@@ -35,7 +35,7 @@ from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
 from siamban.tracker import SiamBANTracker
 from siamban.tracker.sequence import track_frames
-from siamban.machine import device_name
+from siamban.machine import device_name, report_path
 
 MODELS = {"r50": "siamban_r50_l234", "lite0": "siamban_lite0"}
 PATHS = ("eager", "fp32", "bf16", "fp16", "onnxruntime")
@@ -388,7 +388,7 @@ def main(argv: list[str] | None = None) -> dict:
             e2e = summary(time_end_to_end(make_tracker(net, path, cfg, device), frames, box, args.warmup, device))
             floor_s = search_flops / (throughput[precision]["conv3x3"] * 1e9)
             rows.append({
-                "model": key, "config": MODELS[key], "path": path, "weights": weights,
+                "model": key, "config": MODELS[key], "path": path, "weights": weights and report_path(weights),
                 "parameters": count_parameters(model), "template_gflops": template_flops / 1e9,
                 "search_gflops": search_flops / 1e9, "floor_fps": 1 / floor_s,
                 "step_b1": b1, "step_bn": bn, "end_to_end": e2e, "peak_memory_mb": peak_memory_mb(device),

@@ -1,4 +1,4 @@
-"""What the benchmark reports say about the hardware they ran on."""
+"""What the benchmark reports record about where they ran: the hardware, and file paths without the machine's prefix."""
 
 from __future__ import annotations
 
@@ -25,3 +25,12 @@ def cpu_name() -> str:
 def device_name(device: torch.device) -> str:
     """The GPU's name for a CUDA device, else the CPU's."""
     return torch.cuda.get_device_name(device) if device.type == "cuda" else cpu_name()
+
+
+def report_path(path: str | Path) -> str:
+    """``path`` as a report records it: relative to the working directory when inside it (no machine paths)."""
+    resolved = Path(path).resolve()
+    try:
+        return str(resolved.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
