@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -190,8 +191,6 @@ def time_end_to_end(
 
 def track_boxes(tracker: SiamBANTracker, frames: list[Any], box: Any) -> np.ndarray:
     """Boxes of one tracked run (frames: arrays or image paths)."""
-    import cv2
-
     images = (cv2.imread(str(f)) if isinstance(f, (str, Path)) else f for f in frames)
     return np.array([r.box for _, _, r in track_frames(tracker, images, box)])
 
@@ -251,7 +250,11 @@ def print_table(rows: list[dict], batch: int) -> None:
 def iou_agreement(
     model: nn.Module, cfg: SiamBANConfig, device: torch.device, max_frames: int, root: Path
 ) -> dict[str, Any]:
-    """Mean IoU of bf16 boxes vs fp32 ones (and of optimized fp32 vs eager) on the sample clip and ``root``."""
+    """Mean IoU of bf16 boxes vs fp32 ones (and of optimized fp32 vs eager) on the sample clip and ``root``.
+
+    For scale, also fp32 on the same frames with +-1 grey level of seeded noise against fp32 on the clean ones: how far
+    the tracker's own trajectories move under an imperceptible change of input (argmax among near-tied points).
+    """
     from siamban.benchmarks import load_benchmark
 
     runs: list[tuple[str, list[Any], Any]] = []
@@ -264,11 +267,16 @@ def iou_agreement(
     nets = {p: build_path(p, model, cfg) for p in ("eager", "fp32", "bf16")}
     per_sequence = {}
     for name, seq_frames, init in runs:
-        boxes = {p: track_boxes(make_tracker(net, p, cfg, device), seq_frames, init) for p, net in nets.items()}
+        images = [cv2.imread(str(f)) if isinstance(f, (str, Path)) else f for f in seq_frames]
+        boxes = {p: track_boxes(make_tracker(net, p, cfg, device), images, init) for p, net in nets.items()}
+        rng = np.random.default_rng(0)
+        noisy = [np.clip(f.astype(np.int16) + rng.integers(-1, 2, f.shape), 0, 255).astype(np.uint8) for f in images]
+        boxes["fp32_noisy"] = track_boxes(make_tracker(nets["fp32"], "fp32", cfg, device), noisy, init)
         per_sequence[name] = {
             "frames": len(seq_frames),
             "bf16_vs_fp32": float(iou_xywh(boxes["bf16"], boxes["fp32"]).mean()),
             "fp32_vs_eager": float(iou_xywh(boxes["fp32"], boxes["eager"]).mean()),
+            "fp32_noise1_vs_fp32": float(iou_xywh(boxes["fp32_noisy"], boxes["fp32"]).mean()),
         }
     real = [v for k, v in per_sequence.items() if k != "sample"]
     return {
@@ -276,6 +284,8 @@ def iou_agreement(
         "sample_bf16_vs_fp32": per_sequence["sample"]["bf16_vs_fp32"],
         "sequences_bf16_vs_fp32": float(np.mean([v["bf16_vs_fp32"] for v in real])) if real else None,
         "sequences_fp32_vs_eager": float(np.mean([v["fp32_vs_eager"] for v in real])) if real else None,
+        "sample_fp32_noise1_vs_fp32": per_sequence["sample"]["fp32_noise1_vs_fp32"],
+        "sequences_fp32_noise1_vs_fp32": float(np.mean([v["fp32_noise1_vs_fp32"] for v in real])) if real else None,
         "per_sequence": per_sequence,
     }
 
@@ -405,7 +415,9 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"bf16 vs fp32 boxes, {key}: mean IoU {value['sample_bf16_vs_fp32']:.4f} on the sample clip, "
               f"{value['sequences_bf16_vs_fp32'] or float('nan'):.4f} over real sequences "
               f"(first {value['max_frames']} frames each); optimized fp32 vs eager "
-              f"{value['sequences_fp32_vs_eager'] or float('nan'):.4f}")
+              f"{value['sequences_fp32_vs_eager'] or float('nan'):.4f}; for scale, fp32 on frames with +-1 grey level "
+              f"of noise vs fp32: {value['sample_fp32_noise1_vs_fp32']:.4f} / "
+              f"{value['sequences_fp32_noise1_vs_fp32'] or float('nan'):.4f}")
     report = {"protocol": protocol, "throughput_gflops": throughput, "results": rows, "bf16_agreement": agreement}
     output = args.json or Path(__file__).resolve().parent / "results" / f"speed_{device.type}.json"
     output.parent.mkdir(parents=True, exist_ok=True)

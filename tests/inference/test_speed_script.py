@@ -8,6 +8,9 @@ import pytest
 import torch
 
 from benchmark_scripts import load_benchmark_script
+from siamban.assets import DEFAULT_CONFIG, default_weights
+from siamban.config import resolve_config
+from siamban.models import build_model, load_weights
 
 
 @pytest.mark.slow
@@ -32,3 +35,15 @@ def test_speed_script_writes_a_valid_report(tmp_path, capsys):
     assert eager["parameters"] > 1e6 and eager["floor_fps"] > 0 and eager["peak_memory_mb"] > 0
     out = capsys.readouterr().out
     assert "Timing protocol" in out and out.count("lite0  ") == 3
+
+
+def test_box_agreement_on_the_sample_clip_with_the_default_model(tmp_path):
+    script = load_benchmark_script("speed")
+    cfg = resolve_config(DEFAULT_CONFIG)
+    model = load_weights(build_model(cfg), default_weights()).eval()
+    result = script.iou_agreement(model, cfg, torch.device("cpu"), 8, tmp_path / "none")  # no real sequences: the clip
+    sample = result["per_sequence"]["sample"]
+    assert list(result["per_sequence"]) == ["sample"] and sample["frames"] == 8
+    assert sample["fp32_vs_eager"] > 0.999  # folding and packing do not move the boxes
+    assert 0.5 < sample["bf16_vs_fp32"] <= 1.0 and 0.5 < sample["fp32_noise1_vs_fp32"] <= 1.0
+    assert result["sequences_bf16_vs_fp32"] is None
