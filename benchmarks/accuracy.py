@@ -102,7 +102,7 @@ def main() -> int:
         "machine": {"cpu": cpu_name(),
                     "torch_threads": torch.get_num_threads(), "torch": torch.__version__, "opencv": cv2.__version__,
                     "python": sys.version.split()[0]},
-        "model": {"config": report_path(config) if Path(str(config)).is_file() else str(config), "weights": report_path(weights)},
+        "model": {"config": report_path(config), "weights": report_path(weights)},
         "splits": {},
     }
     with tempfile.TemporaryDirectory(prefix="siamban-accuracy-") as tmp:

@@ -27,11 +27,12 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from siamban.api import crops_on_device, inference_network
 from siamban.assets import default_weights, sample_clip
 from siamban.config import SiamBANConfig, resolve_config
 from siamban.errors import CheckpointError
 from siamban.geometry import iou_xywh
-from siamban.inference import optimize_for_inference, set_inference_threads
+from siamban.inference import set_inference_threads
 from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
 from siamban.tracker import SiamBANTracker
@@ -118,19 +119,17 @@ def settle_random_model(model: nn.Module) -> nn.Module:
 def build_path(path: str, model: nn.Module, cfg: SiamBANConfig) -> nn.Module | None:
     """The network of one path (template / track interface), or None where it cannot run here."""
     device = next(model.parameters()).device
-    if path == "eager":
-        return model
     if path == "fp16" and device.type != "cuda":
         return None
     if path == "onnxruntime":
         try:
             import onnxruntime  # noqa: F401
-
-            from siamban.export import onnx_backend  # type: ignore[attr-defined]
         except ImportError:
             return None
-        return onnx_backend(model, cfg)
-    return optimize_for_inference(model, path)  # type: ignore[arg-type]
+        return inference_network(model, cfg, backend="onnxruntime")  # type: ignore[return-value]
+    if path == "eager":
+        return inference_network(model, cfg, optimize=False)  # type: ignore[return-value]
+    return inference_network(model, cfg, path)  # type: ignore[arg-type, return-value]
 
 
 def count_flops(model: nn.Module, device: torch.device) -> tuple[int, int]:
@@ -171,9 +170,9 @@ def clip_frames(count: int) -> tuple[list[np.ndarray], tuple[float, float, float
 
 def make_tracker(net: nn.Module, path: str, cfg: SiamBANConfig, device: torch.device) -> SiamBANTracker:
     """A tracker running ``net``; optimized paths on CUDA crop on the GPU (the eager baseline crops with OpenCV)."""
-    tracker = SiamBANTracker(net, cfg.track, stride=cfg.point.stride, device=device)
-    tracker.device_crop = device.type == "cuda" and path != "eager"
-    return tracker
+    backend = "onnxruntime" if path == "onnxruntime" else "torch"
+    device_crop = crops_on_device(device, optimize=path != "eager", backend=backend)
+    return SiamBANTracker(net, cfg.track, stride=cfg.point.stride, device=device, device_crop=device_crop)
 
 
 def time_end_to_end(
@@ -408,7 +407,8 @@ def main(argv: list[str] | None = None) -> dict:
             agreement[key] = iou_agreement(model, cfg, device, args.iou_frames, args.sequences)
             for row in rows:
                 if row["model"] == key and row["path"] == "bf16":
-                    row["iou_vs_fp32"] = agreement[key]["sequences_bf16_vs_fp32"] or agreement[key]["sample_bf16_vs_fp32"]
+                    found = agreement[key]
+                    row["iou_vs_fp32"] = found["sequences_bf16_vs_fp32"] or found["sample_bf16_vs_fp32"]
     add_ratios(rows)
     print_table(rows, args.batch)
     for key, value in agreement.items():

@@ -12,7 +12,7 @@ from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
 from siamban.models.checkpoint import read_state_dict
-from siamban.tracker import SiamBANTracker, TrackingNetwork
+from siamban.tracker import SiamBANTracker, TrackingNetwork, default_device
 
 #: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).
 BACKENDS = ("torch", "onnxruntime")
@@ -31,36 +31,57 @@ def create_tracker(
     """Build the model of ``config`` (a bundled experiment name, a YAML path, or a config), load ``weights``.
 
     With neither, the bundled default model (``siamban_lite0`` and its shipped weights). ``preset`` swaps in the
-    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``optimize`` runs the network
-    through ``optimize_for_inference`` (batch norm folded, packed convolutions; a CUDA graph on GPU) in ``precision``
-    (fp32, bf16; fp16 on CUDA); ``optimize=False`` keeps the plain eager fp32 network. ``backend="onnxruntime"`` runs
-    the network in ONNX Runtime instead (exported and checked against PyTorch at load time; CPU, fp32).
+    tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``precision``, ``optimize`` and
+    ``backend``: see ``inference_network``.
     """
-    config, weights = resolve_model(config, weights)
-    cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
+    cfg, model = load_model(config, weights)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
-    if precision != "fp32" and (backend != "torch" or not optimize):
-        raise ConfigError(f"precision {precision!r} needs the torch backend with optimize=True (else fp32 only)")
-    model = with_backend(load_weights(build_model(cfg), weights), cfg, backend)
     if backend == "onnxruntime" and device is None:
         device = "cpu"  # the graphs run on the CPU: keep the crops there too
-    tracker = SiamBANTracker(model, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb)
-    if optimize and backend == "torch":
-        tracker.model = optimize_for_inference(tracker.model, precision)
-        tracker.device_crop = tracker.device.type == "cuda"  # only frame in, maps out cross the bus
-    return tracker
+    device = torch.device(device) if device is not None else default_device()
+    network = inference_network(model.to(device), cfg, precision, optimize, backend)
+    return SiamBANTracker(network, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb,
+                          device_crop=crops_on_device(device, optimize, backend))
 
 
-def with_backend(model: SiamBAN, config: SiamBANConfig, backend: str) -> TrackingNetwork:
-    """``model`` itself for ``torch``; for ``onnxruntime`` its exported graphs in ONNX Runtime."""
-    if backend == "torch":
-        return model
+def load_model(
+    config: str | Path | SiamBANConfig | None = None, weights: str | Path | None = None
+) -> tuple[SiamBANConfig, SiamBAN]:
+    """The config and the eval-mode network with weights that ``resolve_model(config, weights)`` names."""
+    config, weights = resolve_model(config, weights)
+    cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
+    return cfg, load_weights(build_model(cfg), weights).eval()
+
+
+def inference_network(
+    model: SiamBAN,
+    config: SiamBANConfig,
+    precision: Precision = "fp32",
+    optimize: bool = True,
+    backend: str = "torch",
+) -> TrackingNetwork:
+    """``model`` (on its target device) as it runs for tracking.
+
+    ``optimize`` runs it through ``optimize_for_inference`` (batch norm folded, packed convolutions; a CUDA graph on
+    GPU) in ``precision`` (fp32, bf16; fp16 on CUDA); ``optimize=False`` keeps the plain eager fp32 network.
+    ``backend="onnxruntime"`` runs it in ONNX Runtime instead (exported and checked against PyTorch here; CPU, fp32).
+    """
+    if precision != "fp32" and (backend != "torch" or not optimize):
+        raise ConfigError(f"precision {precision!r} needs the torch backend with optimize=True (else fp32 only)")
     if backend == "onnxruntime":
         from siamban.export import onnx_backend
 
         return onnx_backend(model, config)
-    raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    if backend != "torch":
+        raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
+    return optimize_for_inference(model, precision) if optimize else model
+
+
+def crops_on_device(device: torch.device, optimize: bool = True, backend: str = "torch") -> bool:
+    """Whether a tracker should crop with torch ops on ``device`` (the optimized torch network on CUDA: only the
+    frame goes in and the maps come out) rather than with OpenCV on the host (the reference crop)."""
+    return optimize and backend == "torch" and device.type == "cuda"
 
 
 def resolve_model(

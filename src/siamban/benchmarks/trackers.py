@@ -55,22 +55,19 @@ class SiamBANFactory:
         return with_tracker_preset(cfg, self.preset) if self.preset else cfg
 
     def __call__(self, overrides: Mapping[str, float] | None = None):
-        from siamban.inference import optimize_for_inference
+        from siamban.api import crops_on_device, inference_network
         from siamban.models import build_model, load_weights
         from siamban.tracker import SiamBANTracker, default_device
 
+        device = torch.device(self.device) if self.device else default_device()
         if self._loaded is None:
             cfg = self.resolved_config()
-            model = load_weights(build_model(cfg), self.weights)
-            if self.optimize:
-                device = torch.device(self.device) if self.device else default_device()
-                model = optimize_for_inference(model.to(device), self.precision)  # type: ignore[arg-type]
-            self._loaded = (cfg, model)
-        cfg, model = self._loaded
+            model = load_weights(build_model(cfg), self.weights).eval().to(device)
+            self._loaded = (cfg, inference_network(model, cfg, self.precision, self.optimize))  # type: ignore[arg-type]
+        cfg, network = self._loaded
         track = with_track_overrides(cfg.track, overrides)
-        tracker = SiamBANTracker(model, track, stride=cfg.point.stride, device=self.device)
-        tracker.device_crop = self.optimize and tracker.device.type == "cuda"
-        return tracker
+        return SiamBANTracker(network, track, stride=cfg.point.stride, device=device,
+                              device_crop=crops_on_device(device, self.optimize))
 
 
 # ----------------------------------------------------------------------------------------------------------------------

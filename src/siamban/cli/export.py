@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from siamban.api import resolve_model
-from siamban.config import SiamBANConfig, resolve_config
+from siamban.api import load_model
 from siamban.export import DEFAULT_OPSET, export_onnx, import_onnxruntime
-from siamban.models import build_model, load_weights
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,9 +24,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run_onnx(args: argparse.Namespace) -> int:
     if not args.no_check:
         import_onnxruntime()  # the install hint before the export, not after it
-    config, weights = resolve_model(args.config, args.weights)
-    cfg = config if isinstance(config, SiamBANConfig) else resolve_config(config)
-    model = load_weights(build_model(cfg), weights).eval()
+    cfg, model = load_model(args.config, args.weights)
     result = export_onnx(model, cfg, args.out_dir, opset=args.opset, check=not args.no_check)
     print(f"wrote {result.template_path} and {result.track_path} (opset {args.opset}, dynamic batch)")
     print(result.check.describe() if result.check else "not checked (--no-check)")

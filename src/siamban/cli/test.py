@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         factory, name = OpenCVFactory(args.opencv), f"opencv-{args.opencv}"
     else:
         config, weights = resolve_model(args.config, args.weights)
-        factory, name = SiamBANFactory(config, weights, args.preset, args.device, args.precision, args.optimize), Path(weights).stem
+        factory = SiamBANFactory(config, weights, args.preset, args.device, args.precision, args.optimize)
+        name = Path(weights).stem
     benchmark = benchmark_from_args(args)
     name = args.tracker_name or name
     options = RunOptions(experiment=args.experiment, fps=args.fps)

@@ -33,8 +33,9 @@ class BatchTracker:
         stride: int = 8,
         device: str | torch.device | None = None,
         rgb: bool = False,
+        device_crop: bool = False,
     ) -> None:
-        self._prototype = SiamBANTracker(model, config, stride=stride, device=device, rgb=rgb)
+        self._prototype = SiamBANTracker(model, config, stride=stride, device=device, rgb=rgb, device_crop=device_crop)
         self.model = self._prototype.model
         self._targets: dict[Hashable, SiamBANTracker] = {}
         self._stacked: dict[tuple[Hashable, ...], tuple[torch.Tensor, ...]] = {}
@@ -43,7 +44,7 @@ class BatchTracker:
     @classmethod
     def like(cls, tracker: SiamBANTracker) -> "BatchTracker":
         """A BatchTracker with ``tracker``'s network, settings, device and colour order."""
-        return cls(tracker.model, tracker.config, tracker.stride, tracker.device, tracker.rgb)
+        return cls(tracker.model, tracker.config, tracker.stride, tracker.device, tracker.rgb, tracker.device_crop)
 
     @property
     def config(self) -> TrackConfig:
@@ -68,8 +69,8 @@ class BatchTracker:
         if target_id is None:
             target_id = next(i for i in self._ids if i not in self._targets)
         prototype = self._prototype
-        tracker = SiamBANTracker(prototype.model, prototype.config, stride=prototype.stride,
-                                 device=prototype.device, rgb=prototype.rgb)
+        tracker = SiamBANTracker(prototype.model, prototype.config, stride=prototype.stride, device=prototype.device,
+                                 rgb=prototype.rgb, device_crop=prototype.device_crop)
         tracker.init(image, box_xywh)
         self._targets.pop(target_id, None)
         self._targets[target_id] = tracker

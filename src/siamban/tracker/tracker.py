@@ -92,6 +92,7 @@ class SiamBANTracker:
         stride: int = 8,
         device: str | torch.device | None = None,
         rgb: bool = False,
+        device_crop: bool = False,
     ) -> None:
         self.config = config or TrackConfig()
         self.stride = stride
@@ -99,7 +100,7 @@ class SiamBANTracker:
         self.model = model.to(self.device).eval()
         self.rgb = rgb
         #: crop on the device with torch ops (upload the frame once) instead of OpenCV on the host; see ``crop``
-        self.device_crop = False
+        self.device_crop = device_crop
         self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
