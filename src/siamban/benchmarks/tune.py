@@ -86,7 +86,8 @@ def plan_trials(method: str, budget: int, seed: int = 0, space: SearchSpace = Se
 
 
 def read_log(path: Path) -> list[dict]:
-    """The finished trials of a log (``[]`` when there is none); a malformed line raises InputError naming it."""
+    """The finished trials of a log in trial order (parallel trials finish, and are appended, in any order; ``[]``
+    when there is none); a malformed line raises InputError naming it."""
     path = Path(path)
     if not path.is_file():
         return []
@@ -100,7 +101,7 @@ def read_log(path: Path) -> list[dict]:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             raise InputError(f"{path}:{number}: not a trial record: {line[:60]!r}") from None
         records.append(record)
-    return records
+    return sorted(records, key=lambda r: int(r["trial"]))
 
 
 def best_record(records: list[dict]) -> dict | None:
@@ -196,7 +197,7 @@ def tune(
 
     run_jobs(benchmark, factory, results_dir, jobs, on_done, workers, options, threads, show_progress,
              f"tune {benchmark.name}")
-    records = sorted(read_log(log), key=lambda r: r["trial"])
+    records = read_log(log)
     best = best_record(records)
     if best is not None:
         write_best(out_dir, base_config, best)
