@@ -1,7 +1,7 @@
 """Inference speed of every path (eager fp32, optimized fp32, bf16, fp16 on CUDA, ONNX Runtime) of the R50 and
 Lite0 models: per-frame step and end-to-end tracking, batch 1 and batch N, latency percentiles, peak memory, FLOPs and
 the FLOP floor of this machine, each also as a ratio to the eager fp32 baseline measured in the same run; and how
-closely the bf16 boxes follow the fp32 ones (mean IoU) on the sample clip and the shared real sequences.
+closely the bf16 / fp16 boxes follow the fp32 ones (mean IoU) on the sample clip and the shared real sequences.
 
     python benchmarks/speed.py                                          # both models, all paths, CPU
     python benchmarks/speed.py --models lite0 --frames 20 --batch 4     # a quick look
@@ -199,9 +199,12 @@ def track_boxes(tracker: SiamBANTracker, frames: list[Any], box: Any) -> np.ndar
 
 
 def summary(times: list[float], batch: int = 1) -> dict[str, float]:
+    """Frames per second from the median step (a shared machine's occasional stalls skew the mean), and the
+    latency distribution in ms; ``fps_mean`` is the throughput from the mean step time."""
     t = np.asarray(times)
     return {
-        "fps": batch / float(t.mean()),
+        "fps": batch / float(np.median(t)),
+        "fps_mean": batch / float(t.mean()),
         "ms_mean": 1e3 * float(t.mean()),
         "ms_p50": 1e3 * float(np.percentile(t, 50)),
         "ms_p90": 1e3 * float(np.percentile(t, 90)),
@@ -229,30 +232,53 @@ def add_ratios(rows: list[dict]) -> None:
 def print_table(rows: list[dict], batch: int) -> None:
     head = (
         f"{'model':6} {'path':11} {'step fps':>9} {'x':>5} {f'b{batch} fps':>8} {'x':>5} {'e2e fps':>8} {'x':>5} "
-        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'floor fps':>9} {'mem MB':>7} {'IoU':>6}"
+        f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'floor fps':>9} {'mem MB':>7} {'IoU free/same':>13}"
     )
     print(head)
     print("-" * len(head))
     for r in rows:
         ratio = r.get("ratio_to_eager", {})
         e2e = r.get("end_to_end") or {}
-        iou = r.get("iou_vs_fp32")
+        iou = "" if r.get("iou_vs_fp32") is None else f"{r['iou_vs_fp32']:.3f}/{r['iou_vs_fp32_same_state']:.3f}"
         print(
             f"{r['model']:6} {r['path']:11} {r['step_b1']['fps']:9.2f} {ratio.get('step_b1_fps', 1):5.2f} "
             f"{r['step_bn']['fps']:8.2f} {ratio.get('step_bn_fps', 1):5.2f} {e2e.get('fps', float('nan')):8.2f} "
             f"{ratio.get('end_to_end_fps', float('nan')):5.2f} {r['step_b1']['ms_p50']:8.1f} "
             f"{r['step_b1']['ms_p90']:8.1f} {r['step_b1']['ms_p99']:8.1f} {r['floor_fps']:9.2f} "
-            f"{r['peak_memory_mb']:7.0f} {'' if iou is None else f'{iou:.3f}':>6}"
+            f"{r['peak_memory_mb']:7.0f} {iou:>13}"
         )
 
 
-def iou_agreement(
-    model: nn.Module, cfg: SiamBANConfig, device: torch.device, max_frames: int, root: Path
-) -> dict[str, Any]:
-    """Mean IoU of bf16 boxes vs fp32 ones (and of optimized fp32 vs eager) on the sample clip and ``root``.
+def same_state_ious(
+    leader: SiamBANTracker, follower: SiamBANTracker, frames: list[np.ndarray], follower_frames: list[np.ndarray],
+    box: Any,
+) -> np.ndarray:
+    """IoU per frame between the leader's box and the follower's box computed from the leader's state on that frame.
 
-    For scale, also fp32 on the same frames with +-1 grey level of seeded noise against fp32 on the clean ones: how far
-    the tracker's own trajectories move under an imperceptible change of input (argmax among near-tied points).
+    Both start on the first frame; before each later frame the follower restores the leader's snapshot, so
+    differences do not accumulate: this is the per-frame effect of the follower's precision (or input), whereas
+    free-running trajectories drift apart once a near tie between two grid points falls the other way.
+    """
+    leader.init(frames[0], box)
+    follower.init(follower_frames[0], box)
+    ious = []
+    for frame, other in zip(frames[1:], follower_frames[1:]):
+        follower.restore(leader.snapshot())
+        ious.append(iou_xywh(np.array(leader.track(frame).box), np.array(follower.track(other).box)))
+    return np.array(ious, dtype=float)
+
+
+def iou_agreement(
+    model: nn.Module, cfg: SiamBANConfig, device: torch.device, max_frames: int, root: Path,
+    low: tuple[str, ...] = ("bf16",),
+) -> dict[str, Any]:
+    """Mean IoU of the boxes of each reduced-precision path in ``low`` (bf16, fp16) vs fp32 ones, and of optimized
+    fp32 vs eager, on the sample clip and the sequences under ``root``.
+
+    Two measures: free-running trajectories (each tracker on its own), and the same state (the low-precision box of
+    each frame from the fp32 tracker's state, ``same_state_ious``). For scale, both also for fp32 fed the frames with
+    +-1 grey level of seeded noise against fp32 on the clean ones: how far the tracker moves under an imperceptible
+    change of input (the argmax among near-tied points).
     """
     from siamban.benchmarks import load_benchmark
 
@@ -263,30 +289,33 @@ def iou_agreement(
         for seq in load_benchmark("shared", root).sequences:
             start = seq.init_frame
             runs.append((seq.name, seq.frames[start : start + max_frames], seq.ground_truth[start]))
-    nets = {p: build_path(p, model, cfg) for p in ("eager", "fp32", "bf16")}
+    nets = {p: build_path(p, model, cfg) for p in ("eager", "fp32", *low)}
+
+    def tracker(path: str) -> SiamBANTracker:
+        return make_tracker(nets[path], path, cfg, device)
+
     per_sequence = {}
     for name, seq_frames, init in runs:
         images = [cv2.imread(str(f)) if isinstance(f, (str, Path)) else f for f in seq_frames]
-        boxes = {p: track_boxes(make_tracker(net, p, cfg, device), images, init) for p, net in nets.items()}
         rng = np.random.default_rng(0)
         noisy = [np.clip(f.astype(np.int16) + rng.integers(-1, 2, f.shape), 0, 255).astype(np.uint8) for f in images]
-        boxes["fp32_noisy"] = track_boxes(make_tracker(nets["fp32"], "fp32", cfg, device), noisy, init)
-        per_sequence[name] = {
-            "frames": len(seq_frames),
-            "bf16_vs_fp32": float(iou_xywh(boxes["bf16"], boxes["fp32"]).mean()),
-            "fp32_vs_eager": float(iou_xywh(boxes["fp32"], boxes["eager"]).mean()),
-            "fp32_noise1_vs_fp32": float(iou_xywh(boxes["fp32_noisy"], boxes["fp32"]).mean()),
-        }
+        boxes = {p: track_boxes(tracker(p), images, init) for p in nets}
+        boxes["fp32_noise1"] = track_boxes(tracker("fp32"), noisy, init)
+        found = {"frames": len(seq_frames), "fp32_vs_eager": float(iou_xywh(boxes["fp32"], boxes["eager"]).mean())}
+        for path, leader_frames in [(p, images) for p in low] + [("fp32_noise1", noisy)]:
+            follower = tracker("fp32" if path == "fp32_noise1" else path)
+            found[f"{path}_vs_fp32"] = float(iou_xywh(boxes[path], boxes["fp32"]).mean())
+            found[f"{path}_vs_fp32_same_state"] = float(
+                same_state_ious(tracker("fp32"), follower, images, leader_frames, init).mean())
+        per_sequence[name] = found
     real = [v for k, v in per_sequence.items() if k != "sample"]
-    return {
-        "max_frames": max_frames,
-        "sample_bf16_vs_fp32": per_sequence["sample"]["bf16_vs_fp32"],
-        "sequences_bf16_vs_fp32": float(np.mean([v["bf16_vs_fp32"] for v in real])) if real else None,
-        "sequences_fp32_vs_eager": float(np.mean([v["fp32_vs_eager"] for v in real])) if real else None,
-        "sample_fp32_noise1_vs_fp32": per_sequence["sample"]["fp32_noise1_vs_fp32"],
-        "sequences_fp32_noise1_vs_fp32": float(np.mean([v["fp32_noise1_vs_fp32"] for v in real])) if real else None,
-        "per_sequence": per_sequence,
-    }
+    result: dict[str, Any] = {"max_frames": max_frames, "paths": list(low)}
+    for measure in per_sequence["sample"]:
+        if measure != "frames":
+            result[f"sample_{measure}"] = per_sequence["sample"][measure]
+            result[f"sequences_{measure}"] = float(np.mean([v[measure] for v in real])) if real else None
+    result["per_sequence"] = per_sequence
+    return result
 
 
 def profile_step(net: nn.Module, device: torch.device, steps: int = 3) -> None:
@@ -311,15 +340,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--frames", type=int, default=30, help="timed per-frame steps and tracked frames per path")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps (and tracked frames) before timing")
     p.add_argument("--batch", type=int, default=8, help="batch N of the batched per-frame step")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="split the timed frames into this many round-robin rounds over the paths")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     p.add_argument("--threads", type=int, help="CPU threads (default: OMP_NUM_THREADS, else physical cores)")
     p.add_argument("--weights", nargs="*", default=[], metavar="MODEL=PATH",
                    help="trained weights (lite0 defaults to the bundled ones when shipped); random init otherwise")
-    p.add_argument("--iou-frames", type=int, default=60, help="frames per sequence for the bf16 IoU check (0: skip)")
+    p.add_argument("--iou-frames", type=int, default=60, help="frames per sequence for the bf16/fp16 box agreement check (0: skip)")
     p.add_argument("--sequences", type=Path, default=SHARED_SEQUENCES, help="real sequences (shared layout)")
-    p.add_argument("--profile", action="store_true", help="print a torch.profiler table of the fastest path's step")
+    p.add_argument("--profile", action="store_true", help="print a torch.profiler table of each model's fastest path")
     p.add_argument("--json", type=Path, help="output (default benchmarks/results/speed_<device>.json)")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name in ("frames", "rounds", "batch"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name} must be at least 1")
+    if args.rounds > args.frames:
+        p.error(f"--rounds {args.rounds} is more than --frames {args.frames}: each round times at least one frame")
+    return args
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -343,6 +380,8 @@ def main(argv: list[str] | None = None) -> dict:
         "post-processing; each call timed alone",
         "warmup": args.warmup,
         "frames": args.frames,
+        "rounds": f"{args.rounds}: the paths take turns, each timing frames/rounds steps and tracked frames per turn "
+        "(warm-up repeated in each turn)",
         "batch": args.batch,
         "input": "template 127x127, search 255x255, batch 1 and batch N",
         "threads": threads,
@@ -350,9 +389,11 @@ def main(argv: list[str] | None = None) -> dict:
         "device": str(device),
         "torch": torch.__version__,
         "onnxruntime": ort_version,
-        "memory": "peak RSS of the process so far (monotone, paths in order)" if device.type == "cpu"
+        "memory": "peak RSS of the process so far (monotone; a model's paths are all built before its timing)"
+        if device.type == "cpu"
         else "torch.cuda.max_memory_allocated per path",
         "floor": "per-frame-pass FLOPs / measured 3x3 convolution throughput of the path's precision",
+        "fps": "batch / median time of one call (fps_mean in the JSON: batch / mean time)",
     }
     print("Timing protocol")
     for key, value in protocol.items():
@@ -379,53 +420,70 @@ def main(argv: list[str] | None = None) -> dict:
             model = load_weights(model, weights)
         model = model.to(device)
         if not weights:
-            print(f"note: {key}: random weights (no trained weights given): speed only, no bf16 IoU check")
+            print(f"note: {key}: random weights (no trained weights given): speed only, no box agreement check")
             settle_random_model(model)
         model.eval()
         template_flops, search_flops = count_flops(model, device)
+        nets = {}
         for path in paths:
-            if device.type == "cuda":
-                torch.cuda.reset_peak_memory_stats(device)
             net = build_path(path, model, cfg)
             if net is None:
                 print(f"note: {key}: path {path} skipped (not available here)")
-                continue
+            else:
+                nets[path] = net
+        times: dict[str, dict[str, list[float]]] = {p: {"b1": [], "bn": [], "e2e": []} for p in nets}
+        memory: dict[str, float] = {}
+        per_round = max(1, args.frames // args.rounds)
+        for _ in range(args.rounds):  # round-robin, so slow drifts of a shared machine hit every path alike
+            for path, net in nets.items():
+                if device.type == "cuda":
+                    torch.cuda.reset_peak_memory_stats(device)
+                times[path]["b1"] += time_step(net, 1, per_round, args.warmup, device)
+                times[path]["bn"] += time_step(net, args.batch, max(1, per_round // args.batch), 1, device)
+                tracker = make_tracker(net, path, cfg, device)
+                times[path]["e2e"] += time_end_to_end(tracker, frames[: per_round + args.warmup + 1], box,
+                                                      args.warmup, device)
+                memory[path] = max(memory.get(path, 0.0), peak_memory_mb(device))
+        for path in nets:
             precision = path if path in throughput else "fp32"
-            b1 = summary(time_step(net, 1, args.frames, args.warmup, device))
-            bn_steps = max(2, args.frames // args.batch)
-            bn = summary(time_step(net, args.batch, bn_steps, 1, device), args.batch)
-            e2e = summary(time_end_to_end(make_tracker(net, path, cfg, device), frames, box, args.warmup, device))
             floor_s = search_flops / (throughput[precision]["conv3x3"] * 1e9)
             rows.append({
                 "model": key, "config": MODELS[key], "path": path, "weights": weights and report_path(weights),
                 "parameters": count_parameters(model), "template_gflops": template_flops / 1e9,
                 "search_gflops": search_flops / 1e9, "floor_fps": 1 / floor_s,
-                "step_b1": b1, "step_bn": bn, "end_to_end": e2e, "peak_memory_mb": peak_memory_mb(device),
+                "step_b1": summary(times[path]["b1"]), "step_bn": summary(times[path]["bn"], args.batch),
+                "end_to_end": summary(times[path]["e2e"]), "peak_memory_mb": memory[path],
             })
-            del net
-        if weights and args.iou_frames > 0 and "bf16" in paths:
-            agreement[key] = iou_agreement(model, cfg, device, args.iou_frames, args.sequences)
+        low = tuple(p for p in ("bf16", "fp16") if p in nets)
+        del nets
+        if weights and args.iou_frames > 0 and low:
+            agreement[key] = iou_agreement(model, cfg, device, args.iou_frames, args.sequences, low)
+            found = agreement[key]
             for row in rows:
-                if row["model"] == key and row["path"] == "bf16":
-                    found = agreement[key]
-                    row["iou_vs_fp32"] = found["sequences_bf16_vs_fp32"] or found["sample_bf16_vs_fp32"]
+                if row["model"] == key and row["path"] in low:
+                    for field, suffix in (("iou_vs_fp32", ""), ("iou_vs_fp32_same_state", "_same_state")):
+                        measure = f"{row['path']}_vs_fp32{suffix}"
+                        row[field] = found[f"sequences_{measure}"] or found[f"sample_{measure}"]
     add_ratios(rows)
     print_table(rows, args.batch)
     for key, value in agreement.items():
-        print(f"bf16 vs fp32 boxes, {key}: mean IoU {value['sample_bf16_vs_fp32']:.4f} on the sample clip, "
-              f"{value['sequences_bf16_vs_fp32'] or float('nan'):.4f} over real sequences "
-              f"(first {value['max_frames']} frames each); optimized fp32 vs eager "
-              f"{value['sequences_fp32_vs_eager'] or float('nan'):.4f}; for scale, fp32 on frames with +-1 grey level "
-              f"of noise vs fp32: {value['sample_fp32_noise1_vs_fp32']:.4f} / "
-              f"{value['sequences_fp32_noise1_vs_fp32'] or float('nan'):.4f}")
-    report = {"protocol": protocol, "throughput_gflops": throughput, "results": rows, "bf16_agreement": agreement}
+        print(f"box agreement, {key} (mean IoU; sample clip / real sequences, first {value['max_frames']} frames each):")
+        labels = [(f"{p} vs fp32, free-running", f"{p}_vs_fp32") for p in value["paths"]]
+        labels += [(f"{p} vs fp32, same state each frame", f"{p}_vs_fp32_same_state") for p in value["paths"]]
+        labels += [("optimized fp32 vs eager, free-running", "fp32_vs_eager"),
+                   ("scale: fp32 +-1 grey noise vs fp32, free-running", "fp32_noise1_vs_fp32"),
+                   ("scale: fp32 +-1 grey noise vs fp32, same state", "fp32_noise1_vs_fp32_same_state")]
+        for label, measure in labels:
+            real = value[f"sequences_{measure}"]
+            print(f"  {label:50} {value[f'sample_{measure}']:.4f} / {float('nan') if real is None else real:.4f}")
+    report = {"protocol": protocol, "throughput_gflops": throughput, "results": rows, "box_agreement": agreement}
     output = args.json or Path(__file__).resolve().parent / "results" / f"speed_{device.type}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2))
     print(f"-> {output}")
-    if args.profile and rows:
-        best = max(rows, key=lambda r: r["step_b1"]["fps"])
-        print(f"\nprofile: {best['model']} {best['path']} per-frame step")
+    for key in args.models if args.profile else ():
+        best = max((r for r in rows if r["model"] == key), key=lambda r: r["step_b1"]["fps"])
+        print(f"\nprofile: {key} {best['path']} (its fastest path) per-frame step")
         cfg = resolve_config(best["config"])
         model = build_model(cfg).to(device).eval()
         profile_step(build_path(best["path"], model, cfg), device)

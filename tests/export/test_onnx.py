@@ -124,3 +124,12 @@ def test_missing_onnxruntime_is_one_clear_error(monkeypatch, tmp_path):
         create_tracker(tmp_path / "probe.yaml", tmp_path / "probe.pth", backend="onnxruntime")
     with pytest.raises(ConfigError, match="unknown backend 'tensorrt'"):
         create_tracker(tmp_path / "probe.yaml", tmp_path / "probe.pth", backend="tensorrt")
+
+
+def test_sessions_use_torch_threads_and_do_not_spin():
+    from siamban.export.runtime import session_options
+
+    options = session_options()
+    assert options.intra_op_num_threads == torch.get_num_threads() and session_options(3).intra_op_num_threads == 3
+    # busy-waiting workers would take the cores from the crop and post-processing between frames
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"

@@ -50,3 +50,36 @@ def test_cuda_graph_tracker_follows_the_eager_one(precision):
     b = np.array([r.box for _, _, r in track_frames(fast, frames, truth[0])])
     assert type(fast.model).__name__ == "CudaGraphStep"
     assert iou_xywh(a, b).mean() > 0.95
+
+
+needs_cuda = [pytest.mark.cuda, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")]
+
+
+@pytest.mark.parametrize("device, precision", [("cpu", "fp32"), pytest.param("cuda", "fp16", marks=needs_cuda)])
+def test_device_crop_batch_tracker_gives_the_single_trackers_boxes(device, precision):
+    from siamban import BatchTracker
+
+    frames, truth = moving_square_video(10)
+    network = optimize_for_inference(probe_model().to(device), precision)
+    batch = BatchTracker(network, device=device, device_crop=True)
+    single = SiamBANTracker(network, device=device, device_crop=True)
+    for offset in ((0, 0, 0, 0), (3, -2, 0, 0)):
+        batch.add(frames[0], truth[0] + offset)
+    single.init(frames[0], truth[0])
+    for frame in frames[1:]:
+        results = batch.track(frame)
+        assert results[0].box == pytest.approx(single.track(frame).box, abs=1e-2)
+        assert len(results) == 2
+
+
+@pytest.mark.parametrize("device", [pytest.param("cuda", marks=needs_cuda)])
+def test_create_tracker_on_cuda_crops_on_the_gpu_and_replays_a_graph(device):
+    from siamban import create_tracker
+
+    tracker = create_tracker(device=device, precision="fp16")
+    assert tracker.device_crop and type(tracker.model).__name__ == "CudaGraphStep"
+    reference = create_tracker(device="cpu")
+    frames, truth = moving_square_video(8)
+    a = np.array([r.box for _, _, r in track_frames(tracker, frames, truth[0])])
+    b = np.array([r.box for _, _, r in track_frames(reference, frames, truth[0])])
+    assert iou_xywh(a, b).mean() > 0.8  # fp16 with the torch crop vs fp32 with the OpenCV crop

@@ -15,6 +15,7 @@ from siamban.errors import ConfigError
 from siamban.geometry import iou_xywh
 from siamban.inference import InferenceModel, fold_batchnorm, optimize_for_inference, set_inference_threads
 from siamban.inference.cuda import CudaGraphStep
+from siamban.inference.onednn import PackedConv2d, onednn_available
 from siamban.models import build_model
 from siamban.tracker import SiamBANTracker
 from siamban.tracker.sequence import track_frames
@@ -70,6 +71,15 @@ def test_folded_and_packed_networks_give_the_same_maps(config, batch):
         assert max(relative_error(a, b) for a, b in zip(ours, eager)) < 3e-4
         assert max(relative_error(a, b) for a, b in zip(ours, reference)) <= max(1e-4, 1.2 * eager_error)
     assert any(type(m) is nn.BatchNorm2d for m in model.modules())  # the original is left as it was
+
+
+@pytest.mark.skipif(not onednn_available(), reason="this PyTorch build has no oneDNN fused convolutions")
+@pytest.mark.parametrize("config, convs", [("siamban_lite0", 60), ("siamban_r50_l234", 80)])
+def test_every_convolution_is_packed_with_its_activation_fused(config, convs):
+    optimized = optimize_for_inference(build_model(resolve_config(config)).eval())
+    leaves = [m for m in optimized.modules() if not list(m.children())]
+    assert sum(isinstance(m, PackedConv2d) for m in leaves) == convs
+    assert not any(isinstance(m, (nn.Conv2d, nn.ReLU, nn.Hardtanh, nn.BatchNorm2d)) for m in leaves)
 
 
 def test_bf16_maps_are_close_and_float32():

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from probe_model import PROBE_CONFIG, block_texture, moving_square_video, probe_model, textured_background
+from siamban.errors import InputError
 from siamban.geometry import iou_xywh
 from siamban.tracker import SiamBANTracker
 
@@ -76,3 +77,28 @@ def test_init_again_restarts_on_a_new_box():
     tracker.init(frames[5], boxes[5])  # a detector's box in a middle frame
     ious = [iou_xywh(np.array(tracker.track(f).box), b) for f, b in zip(frames[6:], boxes[6:])]
     assert np.mean(ious) > 0.75
+
+
+def test_restoring_a_snapshot_replays_the_same_boxes_and_lost_state():
+    frames, _ = leave_and_return_video()
+    cfg = dataclasses.replace(PROBE_CONFIG.track, lost_score=0.5, lost_frames=3, lost_instance_size=511)
+    tracker = SiamBANTracker(probe_model(), cfg, device="cpu")
+    with pytest.raises(InputError, match="before init"):
+        tracker.snapshot()
+    first = leave_and_return_video()[1][0]
+    tracker.init(frames[0], first)
+    for frame in frames[1:14]:
+        tracker.track(frame)
+    snapshot = tracker.snapshot()  # taken while the target is gone: two low frames counted, not yet lost
+    assert (snapshot.lost, snapshot.low_frames) == (False, 2)
+    once = [tracker.track(frame) for frame in frames[14:30]]
+    tracker.restore(snapshot)
+    again = [tracker.track(frame) for frame in frames[14:30]]
+    assert again == once and any(r.lost for r in once) and not once[-1].lost
+    # a second tracker (own kernels) continues from the first one's state
+    other = SiamBANTracker(probe_model(), cfg, device="cpu")
+    with pytest.raises(InputError, match="before init"):
+        other.restore(snapshot)
+    other.init(frames[0], first)
+    other.restore(snapshot)
+    assert [other.track(frame) for frame in frames[14:30]] == once

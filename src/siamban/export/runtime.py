@@ -28,9 +28,13 @@ def import_onnxruntime() -> Any:
 
 
 def session_options(threads: int | None = None) -> Any:
-    """ONNX Runtime session options: all graph optimisations, ``threads`` intra-op threads (default: torch's)."""
+    """ONNX Runtime session options: all graph optimisations, ``threads`` intra-op threads (default: torch's), and
+    no spinning: idle worker threads block at once instead of busy-waiting for the next run, which would take the
+    cores from the crop and post-processing between frames (end to end, default model, 2 cores: 74 against 46-56
+    frames/s; ``benchmarks/speed.py`` measures it)."""
     ort = import_onnxruntime()
     options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1

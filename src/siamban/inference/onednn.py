@@ -1,7 +1,7 @@
-"""Pre-packed oneDNN convolutions for the CPU, with ReLU / residual add fused as post-ops.
+"""Pre-packed oneDNN convolutions for the CPU, with ReLU / ReLU6 / residual add fused as post-ops.
 
 ``pack_for_cpu`` replaces the convolutions of a BN-folded network by oneDNN convolutions whose weights are re-ordered
-once, ahead of time (instead of on every call), fusing a following ReLU (or a residual add + ReLU) where the module
+once, ahead of time (instead of on every call), fusing a following ReLU or ReLU6 (or a residual add) where the module
 structure shows it is safe. It pays most in bf16, where the plain path converts the weights on every call.
 """
 
@@ -14,10 +14,17 @@ import torch
 from torch import nn
 
 from siamban.inference.fold import set_submodule
+from siamban.models.backbones.efficientnet_lite import MBConvBlock
 from siamban.models.backbones.resnet_atrous import Bottleneck, ResNetAtrous
 from siamban.models.siamban import SiamBAN
 
-
+#: activations a packed convolution can fuse: name -> (oneDNN post-op, its scalars)
+ACTIVATIONS: dict[str, tuple[str, list[float]]] = {
+    "none": ("none", []),
+    "relu": ("relu", []),
+    "relu6": ("hardtanh", [0.0, 6.0]),
+}
+ACTIVATION_MODULES: dict[str, type[nn.Module]] = {"relu": nn.ReLU, "relu6": nn.ReLU6}
 
 def onednn_available() -> bool:
     """True when this PyTorch build has the oneDNN fused-convolution operators used by ``pack_for_cpu``."""
@@ -28,19 +35,19 @@ def onednn_available() -> bool:
 
 
 class PackedConv2d(nn.Module):
-    """A convolution with its weight re-ordered once for oneDNN and an optional fused ReLU / residual add.
+    """A convolution with its weight re-ordered once for oneDNN and an optional fused activation / residual add.
 
-    ``forward(x, residual)`` computes ``act(conv(x) + residual)`` in one oneDNN primitive. Inputs should be
-    channels-last; the output is channels-last.
+    ``forward(x, residual)`` computes ``act(conv(x) + residual)`` in one oneDNN primitive; ``activation`` is a key
+    of ``ACTIVATIONS``. Inputs should be channels-last; the output is channels-last.
     """
 
-    def __init__(self, conv: nn.Conv2d, relu: bool, dtype: torch.dtype, example_shape: list[int]) -> None:
+    def __init__(self, conv: nn.Conv2d, activation: str, dtype: torch.dtype, example_shape: list[int]) -> None:
         super().__init__()
         self.padding = list(conv.padding)
         self.stride = list(conv.stride)
         self.dilation = list(conv.dilation)
         self.groups = conv.groups
-        self.unary = "relu" if relu else "none"
+        self.unary, self.scalars = ACTIVATIONS[activation]
         weight = conv.weight.detach().to(dtype)
         # plain attributes, not buffers: the packed (opaque oneDNN) tensor cannot be copied or saved
         self.weight = torch.ops.mkldnn._reorder_convolution_weight(
@@ -52,7 +59,8 @@ class PackedConv2d(nn.Module):
         x = x.contiguous(memory_format=torch.channels_last)
         if residual is None:
             return torch.ops.mkldnn._convolution_pointwise(
-                x, self.weight, self.bias, self.padding, self.stride, self.dilation, self.groups, self.unary, [], ""
+                x, self.weight, self.bias, self.padding, self.stride, self.dilation, self.groups, self.unary,
+                self.scalars, "",
             )
         return torch.ops.mkldnn._convolution_pointwise.binary(
             x,
@@ -66,7 +74,7 @@ class PackedConv2d(nn.Module):
             "add",
             None,
             None if self.unary == "none" else self.unary,
-            [],
+            self.scalars,
             "",
         )
 
@@ -74,16 +82,43 @@ class PackedConv2d(nn.Module):
 class PackedBottleneck(nn.Module):
     """A folded ResNet bottleneck as three packed convolutions: ReLU fused into the first two, add + ReLU into the last."""
 
-    def __init__(self, block: Bottleneck, pack: Callable[[nn.Conv2d, bool], nn.Module]) -> None:
+    def __init__(self, block: Bottleneck, pack: Callable[[nn.Conv2d, str], nn.Module]) -> None:
         super().__init__()
-        self.conv1 = pack(block.conv1, True)
-        self.conv2 = pack(block.conv2, True)
-        self.conv3 = pack(block.conv3, True)
-        self.downsample = None if block.downsample is None else pack(block.downsample[0], False)
+        self.conv1 = pack(block.conv1, "relu")
+        self.conv2 = pack(block.conv2, "relu")
+        self.conv3 = pack(block.conv3, "relu")
+        self.downsample = None if block.downsample is None else pack(block.downsample[0], "none")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
         return self.conv3(self.conv2(self.conv1(x)), identity)
+
+
+class PackedMBConv(nn.Module):
+    """A folded EfficientNet-Lite inverted residual as packed convolutions: ReLU6 fused into the expansion and the
+    depth-wise convolution, the residual add into the projection."""
+
+    def __init__(self, block: MBConvBlock, pack: Callable[[nn.Conv2d, str], nn.Module]) -> None:
+        super().__init__()
+        self.expand = pack(block.expand_conv, "relu6") if hasattr(block, "expand_conv") else None
+        self.pad = block.pad
+        self.depthwise = pack(block.depthwise_conv, "relu6")
+        self.project = pack(block.project_conv, "none")
+        self.residual = block.residual
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = x if self.expand is None else self.expand(x)
+        out = self.depthwise(self.pad(out))
+        return self.project(out, x) if self.residual else self.project(out)
+
+
+def _activation_name(module: nn.Module) -> str:
+    """The ``ACTIVATIONS`` key of ``module`` ("none" when it is not a fusable activation)."""
+    if isinstance(module, nn.ReLU):
+        return "relu"
+    if isinstance(module, nn.Hardtanh) and (module.min_val, module.max_val) == (0.0, 6.0):  # ReLU6 included
+        return "relu6"
+    return "none"
 
 
 def _is_identity(module: nn.Module, *names: str) -> bool:
@@ -122,11 +157,11 @@ def _use_counts(root: nn.Module) -> dict[int, int]:
 def pack_for_cpu(
     model: SiamBAN, dtype: torch.dtype = torch.float32, search_size: int = 255, exemplar_size: int = 127
 ) -> SiamBAN:
-    """A copy of a BN-folded ``model`` whose convolutions are pre-packed oneDNN ones, with ReLU / add fused.
+    """A copy of a BN-folded ``model`` whose convolutions are pre-packed oneDNN ones, with activations / add fused.
 
-    Fusion is applied where the module structure makes it safe: ``Sequential(conv, [Identity,] ReLU)`` runs, folded
-    ResNet bottlenecks and the ResNet stem; every other convolution is packed without a post-op. Without oneDNN the
-    copy keeps plain convolutions (cast to ``dtype``).
+    Fusion is applied where the module structure makes it safe: ``Sequential(conv, [Identity,] ReLU or ReLU6)`` runs,
+    folded ResNet bottlenecks and EfficientNet-Lite blocks, and the ResNet stem; every other convolution is packed
+    without a post-op. Without oneDNN the copy keeps plain convolutions (cast to ``dtype``).
     """
     packed = copy.deepcopy(model).eval().float()
     if not onednn_available():
@@ -134,22 +169,28 @@ def pack_for_cpu(
     shapes = _conv_input_shapes(packed, search_size, exemplar_size)
     uses = _use_counts(packed)
 
-    def pack(conv: nn.Conv2d, relu: bool) -> nn.Module:
+    def pack(conv: nn.Conv2d, activation: str) -> nn.Module:
         if conv.padding_mode != "zeros" or isinstance(conv.padding, str) or id(conv) not in shapes:
-            return conv.to(dtype)
-        return PackedConv2d(conv, relu, dtype, shapes[id(conv)])
+            plain = conv.to(dtype)  # keeps its activation as a separate module
+            return plain if activation == "none" else nn.Sequential(plain, ACTIVATION_MODULES[activation]())
+        return PackedConv2d(conv, activation, dtype, shapes[id(conv)])
 
     replaced: list[str] = []
     for name, module in list(packed.named_modules()):
         if any(name.startswith(prefix + ".") for prefix in replaced):
             continue  # inside a block already rebuilt
         if isinstance(module, ResNetAtrous) and _is_identity(module, "bn1") and uses.get(id(module.relu)) == 1:
-            module.conv1, module.relu = pack(module.conv1, True), nn.Identity()
+            module.conv1, module.relu = pack(module.conv1, "relu"), nn.Identity()
         elif isinstance(module, Bottleneck) and _is_identity(module, "bn1", "bn2", "bn3"):
             shortcut = module.downsample
             if shortcut is None or (len(shortcut) == 2 and isinstance(shortcut[1], nn.Identity)):
                 set_submodule(packed, name, PackedBottleneck(module, pack))
                 replaced.append(name)
+        elif isinstance(module, MBConvBlock) and _is_identity(module, "depthwise_bn", "project_bn") and (
+            not hasattr(module, "expand_conv") or _is_identity(module, "expand_bn")
+        ):
+            set_submodule(packed, name, PackedMBConv(module, pack))
+            replaced.append(name)
         elif isinstance(module, nn.Sequential):
             children = list(module.children())
             for i, child in enumerate(children):
@@ -158,11 +199,13 @@ def pack_for_cpu(
                 j = i + 1
                 while j < len(children) and isinstance(children[j], nn.Identity):
                     j += 1
-                relu = j < len(children) and isinstance(children[j], nn.ReLU) and uses.get(id(children[j])) == 1
-                module[i] = pack(child, relu)
-                if relu:
+                activation = "none"
+                if j < len(children) and uses.get(id(children[j])) == 1:
+                    activation = _activation_name(children[j])
+                module[i] = pack(child, activation)
+                if activation != "none":
                     module[j] = nn.Identity()
     for name, module in list(packed.named_modules()):
         if isinstance(module, nn.Conv2d):
-            set_submodule(packed, name, pack(module, False))
+            set_submodule(packed, name, pack(module, "none"))
     return packed

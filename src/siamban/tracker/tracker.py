@@ -69,6 +69,16 @@ def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 @dataclass(frozen=True)
+class TrackerSnapshot:
+    """Where a tracker stands between frames (target state and lost bookkeeping), without its template kernels."""
+
+    state: TargetState
+    confident_state: TargetState
+    lost: bool
+    low_frames: int
+
+
+@dataclass(frozen=True)
 class SearchCrop:
     """A search crop ready for the network, with what ``apply_maps`` needs to map its output back to the frame."""
 
@@ -188,6 +198,20 @@ class SiamBANTracker:
             raw_score=float(step.best_score[0]),
             lost=self.lost,
         )
+
+    def snapshot(self) -> TrackerSnapshot:
+        """The tracker's state between frames, to ``restore`` later (on this tracker or on one with other kernels:
+        e.g. to branch, or to run two precisions from the same state)."""
+        if self.state is None or self._confident_state is None:
+            raise InputError("snapshot() called before init(): there is no target state yet")
+        return TrackerSnapshot(self.state, self._confident_state, self.lost, self._low_frames)
+
+    def restore(self, snapshot: TrackerSnapshot) -> None:
+        """Continue from ``snapshot`` (the tracker keeps its own template kernels; ``init`` must have run)."""
+        if self.kernels is None:
+            raise InputError("restore() called before init(): the tracker has no template kernels")
+        self.state, self._confident_state = snapshot.state, snapshot.confident_state
+        self.lost, self._low_frames = snapshot.lost, snapshot.low_frames
 
     def _update_lost(self, score: float, new_state: TargetState) -> None:
         """Accept the new state unless the target is (or just became) lost; then hold the last confident one."""
