@@ -35,7 +35,7 @@ from siamban.geometry import iou_xywh
 from siamban.inference import set_inference_threads
 from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
-from siamban.tracker import SiamBANTracker
+from siamban.tracker import BatchTracker, SiamBANTracker
 from siamban.tracker.sequence import track_frames
 from siamban.machine import device_name, report_path
 
@@ -188,6 +188,21 @@ def time_end_to_end(
     return times
 
 
+def time_batch_end_to_end(
+    tracker: BatchTracker, frames: list[np.ndarray], box: Any, targets: int, warmup: int, device: torch.device
+) -> list[float]:
+    """Seconds of each ``BatchTracker.track`` call following ``targets`` boxes (the first box, shifted by a few
+    pixels each) on the same frames, after ``warmup`` tracked frames."""
+    for i in range(targets):
+        tracker.add(frames[0], np.asarray(box, dtype=float) + (i % 4, i // 4 % 4, 0, 0), target_id=i)
+    times = []
+    for i, frame in enumerate(frames[1:]):
+        seconds = _time_once(lambda: tracker.track(frame), device)
+        if i >= warmup:
+            times.append(seconds)
+    return times
+
+
 def track_boxes(tracker: SiamBANTracker, frames: list[Any], box: Any) -> np.ndarray:
     """Boxes of one tracked run (frames: arrays or image paths)."""
     images = (cv2.imread(str(f)) if isinstance(f, (str, Path)) else f for f in frames)
@@ -215,7 +230,7 @@ def summary(times: list[float], batch: int = 1) -> dict[str, float]:
 
 def add_ratios(rows: list[dict]) -> None:
     """Every figure also as a ratio to the eager row of the same model (fps: speed-up; ms, MB: fraction)."""
-    keys = ("step_b1", "step_bn", "end_to_end")
+    keys = ("step_b1", "step_bn", "end_to_end", "end_to_end_bn")
     for row in rows:
         base = next((r for r in rows if r["model"] == row["model"] and r["path"] == "eager"), None)
         if base is None:
@@ -232,6 +247,7 @@ def add_ratios(rows: list[dict]) -> None:
 def print_table(rows: list[dict], batch: int) -> None:
     head = (
         f"{'model':6} {'path':11} {'step fps':>9} {'x':>5} {f'b{batch} fps':>8} {'x':>5} {'e2e fps':>8} {'x':>5} "
+        f"{f'e2e b{batch}':>8} {'x':>5} "
         f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'floor fps':>9} {'mem MB':>7} {'IoU free/same':>13}"
     )
     print(head)
@@ -243,7 +259,8 @@ def print_table(rows: list[dict], batch: int) -> None:
         print(
             f"{r['model']:6} {r['path']:11} {r['step_b1']['fps']:9.2f} {ratio.get('step_b1_fps', 1):5.2f} "
             f"{r['step_bn']['fps']:8.2f} {ratio.get('step_bn_fps', 1):5.2f} {e2e.get('fps', float('nan')):8.2f} "
-            f"{ratio.get('end_to_end_fps', float('nan')):5.2f} {r['step_b1']['ms_p50']:8.1f} "
+            f"{ratio.get('end_to_end_fps', float('nan')):5.2f} {r['end_to_end_bn']['fps']:8.2f} "
+            f"{ratio.get('end_to_end_bn_fps', float('nan')):5.2f} {r['step_b1']['ms_p50']:8.1f} "
             f"{r['step_b1']['ms_p90']:8.1f} {r['step_b1']['ms_p99']:8.1f} {r['floor_fps']:9.2f} "
             f"{r['peak_memory_mb']:7.0f} {iou:>13}"
         )
@@ -378,6 +395,8 @@ def main(argv: list[str] | None = None) -> dict:
                                                                       if device.type == "cuda" else ""),
         "end_to_end": f"SiamBANTracker.track on the sample clip ({FRAME_SIZE[0]}x{FRAME_SIZE[1]}): crop, network, "
         "post-processing; each call timed alone",
+        "end_to_end_bn": "BatchTracker.track following N targets (the first box shifted by 0-3 px) on the clip: N crops, "
+        "one network call, post-processing; frames/s counts target-frames",
         "warmup": args.warmup,
         "frames": args.frames,
         "rounds": f"{args.rounds}: the paths take turns, each timing frames/rounds steps and tracked frames per turn "
@@ -431,7 +450,7 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"note: {key}: path {path} skipped (not available here)")
             else:
                 nets[path] = net
-        times: dict[str, dict[str, list[float]]] = {p: {"b1": [], "bn": [], "e2e": []} for p in nets}
+        times: dict[str, dict[str, list[float]]] = {p: {"b1": [], "bn": [], "e2e": [], "e2e_bn": []} for p in nets}
         memory: dict[str, float] = {}
         per_round = max(1, args.frames // args.rounds)
         for _ in range(args.rounds):  # round-robin, so slow drifts of a shared machine hit every path alike
@@ -443,6 +462,9 @@ def main(argv: list[str] | None = None) -> dict:
                 tracker = make_tracker(net, path, cfg, device)
                 times[path]["e2e"] += time_end_to_end(tracker, frames[: per_round + args.warmup + 1], box,
                                                       args.warmup, device)
+                batch_frames = frames[: max(1, per_round // args.batch) + 1 + 1]
+                times[path]["e2e_bn"] += time_batch_end_to_end(BatchTracker.like(tracker), batch_frames, box,
+                                                               args.batch, 1, device)
                 memory[path] = max(memory.get(path, 0.0), peak_memory_mb(device))
         for path in nets:
             precision = path if path in throughput else "fp32"
@@ -452,7 +474,8 @@ def main(argv: list[str] | None = None) -> dict:
                 "parameters": count_parameters(model), "template_gflops": template_flops / 1e9,
                 "search_gflops": search_flops / 1e9, "floor_fps": 1 / floor_s,
                 "step_b1": summary(times[path]["b1"]), "step_bn": summary(times[path]["bn"], args.batch),
-                "end_to_end": summary(times[path]["e2e"]), "peak_memory_mb": memory[path],
+                "end_to_end": summary(times[path]["e2e"]),
+                "end_to_end_bn": summary(times[path]["e2e_bn"], args.batch), "peak_memory_mb": memory[path],
             })
         low = tuple(p for p in ("bf16", "fp16") if p in nets)
         del nets

@@ -30,7 +30,7 @@ def test_speed_script_writes_a_valid_report(tmp_path, capsys):
     eager, bf16 = rows["eager"], rows["bf16"]
     assert eager["ratio_to_eager"]["step_b1_fps"] == 1.0
     # 3 round-robin rounds of one step (one batch-2 step, one tracked frame) per path
-    assert [bf16[k]["samples"] for k in ("step_b1", "step_bn", "end_to_end")] == [3, 3, 3]
+    assert [bf16[k]["samples"] for k in ("step_b1", "step_bn", "end_to_end", "end_to_end_bn")] == [3, 3, 3, 3]
     assert bf16["ratio_to_eager"]["step_b1_fps"] == pytest.approx(bf16["step_b1"]["fps"] / eager["step_b1"]["fps"])
     assert 0.5 < eager["search_gflops"] < 10 and 0 < eager["template_gflops"] < eager["search_gflops"]
     assert eager["parameters"] > 1e6 and eager["floor_fps"] > 0 and eager["peak_memory_mb"] > 0

@@ -102,3 +102,28 @@ def test_restoring_a_snapshot_replays_the_same_boxes_and_lost_state():
     other.init(frames[0], first)
     other.restore(snapshot)
     assert [other.track(frame) for frame in frames[14:30]] == once
+
+
+def test_batch_tracker_follows_lost_and_tracking_targets_like_single_trackers():
+    from siamban import BatchTracker
+
+    leaving, leaving_boxes = leave_and_return_video()
+    staying, staying_boxes = moving_square_video(len(leaving))
+    # lost_instance_size 0: lost and tracking targets share one network call, post-processed in two groups
+    cfg = dataclasses.replace(PROBE_CONFIG.track, lost_score=0.5, lost_frames=3, lost_instance_size=0)
+    model = probe_model()
+    batch = BatchTracker(model, cfg, device="cpu")
+    singles = {name: SiamBANTracker(model, cfg, device="cpu") for name in ("leaving", "staying")}
+    videos = {"leaving": (leaving, leaving_boxes[0]), "staying": (staying, staying_boxes[0])}
+    for name, (frames, box) in videos.items():
+        batch.add(frames[0], box, target_id=name)
+        singles[name].init(frames[0], box)
+    mixed = 0
+    for i in range(1, len(leaving)):
+        results = batch.track({name: frames[i] for name, (frames, _) in videos.items()})
+        for name, (frames, _) in videos.items():
+            single = singles[name].track(frames[i])
+            assert results[name].lost == single.lost
+            np.testing.assert_allclose(results[name].box, single.box, atol=1e-3)
+        mixed += results["leaving"].lost and not results["staying"].lost
+    assert mixed >= 5  # frames where one target was lost while the other was tracked

@@ -15,7 +15,7 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult
+from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult, apply_batch_maps, stack_crops
 
 
 class BatchTracker:
@@ -100,9 +100,9 @@ class BatchTracker:
             groups.setdefault(crop.instance, []).append(t)
         results: dict[Hashable, TrackResult] = {}
         for ids in groups.values():
-            cls, loc = self.model.track(torch.cat([crops[t].tensor for t in ids]), self._kernels(ids))
-            for i, t in enumerate(ids):
-                results[t] = self._targets[t].apply_maps(crops[t], cls[i : i + 1], loc[i : i + 1])
+            group = [crops[t] for t in ids]
+            cls, loc = self.model.track(stack_crops(group), self._kernels(ids))
+            results.update(zip(ids, apply_batch_maps([self._targets[t] for t in ids], group, cls, loc)))
         return {t: results[t] for t in frames}
 
     def _kernels(self, ids: Iterable[Hashable]) -> tuple[torch.Tensor, ...]:

@@ -11,7 +11,7 @@ import torch
 from siamban.config import TrackConfig
 from siamban.errors import InputError
 from siamban.geometry import check_box_xywh, context_size, crop_window, crop_window_tensor, xywh_center
-from siamban.tracker.postprocess import TargetState, cosine_window, point_grid, update_state
+from siamban.tracker.postprocess import StepResult, TargetState, cosine_window, point_grid, update_state
 
 
 class TrackingNetwork(Protocol):
@@ -61,11 +61,13 @@ def check_image(image: np.ndarray, what: str = "image") -> np.ndarray:
 
 
 def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
-    """HxWx3 uint8 crop -> (1, 3, H, W) contiguous float32 tensor with raw pixel values (no normalisation).
+    """HxWx3 uint8 crop (or an NxHxWx3 stack) -> (1 or N, 3, H, W) contiguous float32 tensor of raw pixel values.
 
     Contiguous NCHW like the official code: another memory layout changes the convolutions' summation order.
     """
-    return torch.from_numpy(patch).to(device).permute(2, 0, 1).unsqueeze(0).float().contiguous()
+    pixels = torch.from_numpy(patch).to(device)
+    pixels = pixels.unsqueeze(0) if pixels.dim() == 3 else pixels
+    return pixels.permute(0, 3, 1, 2).float().contiguous()
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,27 @@ class TrackerSnapshot:
 
 @dataclass(frozen=True)
 class SearchCrop:
-    """A search crop ready for the network, with what ``apply_maps`` needs to map its output back to the frame."""
+    """A search crop, with what ``apply_maps`` needs to map the network's output for it back to the frame."""
 
-    tensor: torch.Tensor  # (1, 3, instance, instance)
+    pixels: np.ndarray | torch.Tensor  # HxWx3 uint8 (OpenCV crop on the host) or (1, 3, H, W) float (device crop)
     scale_z: float
     image_hw: tuple[int, int]
     instance: int
+    device: torch.device
+
+    @property
+    def tensor(self) -> torch.Tensor:
+        """The network input (1, 3, instance, instance) on the tracker's device."""
+        return stack_crops([self])
+
+
+def stack_crops(crops: Sequence[SearchCrop]) -> torch.Tensor:
+    """The network input (N, 3, H, W) of ``crops`` (one size, one device): host crops are stacked as uint8 and
+    converted once."""
+    if isinstance(crops[0].pixels, np.ndarray):
+        patches = [c.pixels for c in crops]
+        return image_to_tensor(patches[0] if len(patches) == 1 else np.stack(patches), crops[0].device)
+    return torch.cat([c.pixels for c in crops]) if len(crops) > 1 else crops[0].pixels  # type: ignore[misc]
 
 
 class SiamBANTracker:
@@ -161,32 +178,32 @@ class SiamBANTracker:
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         s_x = round(s_z * (instance / cfg.exemplar_size))
-        x_crop = self.crop(image, self.state.center[0], instance, s_x)
-        return SearchCrop(x_crop, scale_z, image.shape[:2], instance)
+        pixels = self._crop_pixels(image, self.state.center[0], instance, s_x)
+        return SearchCrop(pixels, scale_z, image.shape[:2], instance, self.device)
 
     def crop(self, image: np.ndarray, center: Sequence[float], out_size: int, window_size: int) -> torch.Tensor:
         """The network input for a ``window_size`` window of ``image`` at ``center``, resized to ``out_size``."""
+        pixels = self._crop_pixels(image, center, out_size, window_size)
+        return image_to_tensor(pixels, self.device) if isinstance(pixels, np.ndarray) else pixels
+
+    def _crop_pixels(
+        self, image: np.ndarray, center: Sequence[float], out_size: int, window_size: int
+    ) -> np.ndarray | torch.Tensor:
+        """The crop as uint8 pixels on the host (OpenCV), or as the float network input on the device (torch ops:
+        only the frame is uploaded)."""
         if self.device_crop:
             frame = torch.from_numpy(image).to(self.device, non_blocking=True)
             return crop_window_tensor(frame, center, out_size, window_size, self.channel_average)
-        return image_to_tensor(crop_window(image, center, out_size, window_size, self.channel_average), self.device)
+        return crop_window(image, center, out_size, window_size, self.channel_average)
 
-    def apply_maps(self, crop: "SearchCrop", cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
+    def apply_maps(self, crop: SearchCrop, cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
         """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""
-        points, window = self._grid(crop.instance)
-        with np.errstate(all="ignore"):  # non-finite maps are caught below
-            step = update_state(
-                cls.float().cpu().numpy(),
-                loc.float().cpu().numpy(),
-                self.state,
-                np.array([crop.scale_z]),
-                np.array([crop.image_hw]),
-                self.config,
-                points,
-                window,
-                window_influence=0.0 if self.lost else None,
-            )
-        score, new_state = float(step.best_pscore[0]), step.state
+        return apply_batch_maps([self], [crop], cls, loc)[0]
+
+    def _accept(self, step: StepResult, row: int) -> TrackResult:
+        """Take row ``row`` of a post-processing step as this tracker's new state (unless lost) and report it."""
+        score = float(step.best_pscore[row])
+        new_state = TargetState(step.state.center[row : row + 1], step.state.size[row : row + 1])
         if not (np.isfinite(new_state.center).all() and np.isfinite(new_state.size).all() and np.isfinite(score)):
             # maps that overflowed (untrained weights, fp16 out of range): hold the last box, with no confidence
             score, new_state = 0.0, self.state
@@ -195,7 +212,7 @@ class SiamBANTracker:
         return TrackResult(
             box=(float(x), float(y), float(w), float(h)),
             score=score,
-            raw_score=float(step.best_score[0]),
+            raw_score=float(step.best_score[row]),
             lost=self.lost,
         )
 
@@ -227,3 +244,35 @@ class SiamBANTracker:
             self.state = self._confident_state
         else:
             self.state = new_state
+
+
+def apply_batch_maps(
+    trackers: Sequence[SiamBANTracker], crops: Sequence[SearchCrop], cls: torch.Tensor, loc: torch.Tensor
+) -> list[TrackResult]:
+    """Second half of ``track`` for trackers whose crops (one size) went through the network together: row i of the
+    maps belongs to ``crops[i]`` of ``trackers[i]``. The maps come to the host once, and the post-processing runs
+    once for the tracking targets and once for the lost ones (no cosine window); the trackers share one config."""
+    first = trackers[0]
+    points, window = first._grid(crops[0].instance)
+    cls_host, loc_host = cls.float().cpu().numpy(), loc.float().cpu().numpy()
+    results: list[TrackResult | None] = [None] * len(trackers)
+    for lost in (False, True):
+        rows = [i for i, tracker in enumerate(trackers) if tracker.lost == lost]
+        if not rows:
+            continue
+        states = [trackers[i].state for i in rows]
+        with np.errstate(all="ignore"):  # non-finite maps are caught in _accept
+            step = update_state(
+                cls_host[rows],
+                loc_host[rows],
+                TargetState(np.concatenate([s.center for s in states]), np.concatenate([s.size for s in states])),
+                np.array([crops[i].scale_z for i in rows]),
+                np.array([crops[i].image_hw for i in rows]),
+                first.config,
+                points,
+                window,
+                window_influence=0.0 if lost else None,
+            )
+        for row, i in enumerate(rows):
+            results[i] = trackers[i]._accept(step, row)
+    return results  # type: ignore[return-value]
