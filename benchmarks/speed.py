@@ -180,12 +180,7 @@ def time_end_to_end(
 ) -> list[float]:
     """Seconds of each ``tracker.track`` call (crop, network, post-processing) after ``warmup`` tracked frames."""
     tracker.init(frames[0], box)
-    times = []
-    for i, frame in enumerate(frames[1:]):
-        seconds = _time_once(lambda: tracker.track(frame), device)
-        if i >= warmup:
-            times.append(seconds)
-    return times
+    return _time_tracking(tracker.track, frames[1:], warmup, device)
 
 
 def time_batch_end_to_end(
@@ -195,12 +190,13 @@ def time_batch_end_to_end(
     pixels each) on the same frames, after ``warmup`` tracked frames."""
     for i in range(targets):
         tracker.add(frames[0], np.asarray(box, dtype=float) + (i % 4, i // 4 % 4, 0, 0), target_id=i)
-    times = []
-    for i, frame in enumerate(frames[1:]):
-        seconds = _time_once(lambda: tracker.track(frame), device)
-        if i >= warmup:
-            times.append(seconds)
-    return times
+    return _time_tracking(tracker.track, frames[1:], warmup, device)
+
+
+def _time_tracking(track: Callable[[np.ndarray], Any], frames: list[np.ndarray], warmup: int,
+                   device: torch.device) -> list[float]:
+    times = [_time_once(lambda: track(frame), device) for frame in frames]  # noqa: B023 (called at once)
+    return times[warmup:]
 
 
 def track_boxes(tracker: SiamBANTracker, frames: list[Any], box: Any) -> np.ndarray:
