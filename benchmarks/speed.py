@@ -283,7 +283,7 @@ def same_state_ious(
 
 def iou_agreement(
     model: nn.Module, cfg: SiamBANConfig, device: torch.device, max_frames: int, root: Path,
-    low: tuple[str, ...] = ("bf16",),
+    low: tuple[str, ...] = ("bf16",), nets: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Mean IoU of the boxes of each reduced-precision path in ``low`` (bf16, fp16) vs fp32 ones, and of optimized
     fp32 vs eager, on the sample clip and the sequences under ``root``.
@@ -291,7 +291,8 @@ def iou_agreement(
     Two measures: free-running trajectories (each tracker on its own), and the same state (the low-precision box of
     each frame from the fp32 tracker's state, ``same_state_ious``). For scale, both also for fp32 fed the frames with
     +-1 grey level of seeded noise against fp32 on the clean ones: how far the tracker moves under an imperceptible
-    change of input (the argmax among near-tied points).
+    change of input (the argmax among near-tied points). ``nets``: paths already built from ``model`` (the others are
+    built here).
     """
     from siamban.benchmarks import load_benchmark
 
@@ -302,7 +303,8 @@ def iou_agreement(
         for seq in load_benchmark("shared", root).sequences:
             start = seq.init_frame
             runs.append((seq.name, seq.frames[start : start + max_frames], seq.ground_truth[start]))
-    nets = {p: build_path(p, model, cfg) for p in ("eager", "fp32", *low)}
+    built = nets or {}
+    nets = {p: built[p] if p in built else build_path(p, model, cfg) for p in ("eager", "fp32", *low)}
 
     def tracker(path: str) -> SiamBANTracker:
         return make_tracker(nets[path], path, cfg, device)
@@ -474,15 +476,15 @@ def main(argv: list[str] | None = None) -> dict:
                 "end_to_end_bn": summary(times[path]["e2e_bn"], args.batch), "peak_memory_mb": memory[path],
             })
         low = tuple(p for p in ("bf16", "fp16") if p in nets)
-        del nets
         if weights and args.iou_frames > 0 and low:
-            agreement[key] = iou_agreement(model, cfg, device, args.iou_frames, args.sequences, low)
+            agreement[key] = iou_agreement(model, cfg, device, args.iou_frames, args.sequences, low, nets)
             found = agreement[key]
             for row in rows:
                 if row["model"] == key and row["path"] in low:
                     for field, suffix in (("iou_vs_fp32", ""), ("iou_vs_fp32_same_state", "_same_state")):
                         measure = f"{row['path']}_vs_fp32{suffix}"
                         row[field] = found[f"sequences_{measure}"] or found[f"sample_{measure}"]
+        del nets
     add_ratios(rows)
     print_table(rows, args.batch)
     for key, value in agreement.items():

@@ -129,21 +129,28 @@ def crop_window(
     return np.ascontiguousarray(patch)
 
 
+def pad_fill(pad_color: np.ndarray, device: torch.device) -> torch.Tensor:
+    """The uint8 padding colour of ``crop_window_tensor`` on ``device`` (truncated as OpenCV's border value is)."""
+    return torch.as_tensor(np.asarray(pad_color, dtype=np.float64).astype(np.uint8), device=device)
+
+
 def crop_window_tensor(
     frame: torch.Tensor,
     center: Sequence[float],
     out_size: int,
     window_size: int,
-    pad_color: np.ndarray,
+    pad_color: np.ndarray | torch.Tensor,
 ) -> torch.Tensor:
     """``crop_window`` with torch ops on the frame's device: ``frame`` (H, W, 3) uint8 -> (1, 3, out, out) float32.
+
+    ``pad_color``: per-channel values, or ``pad_fill``'s tensor of them (made once per target, saving an upload).
 
     Same window and padding; the bilinear resize is ``F.interpolate`` (no antialias, like OpenCV's), rounded to whole
     grey levels, so pixels agree with the OpenCV crop within one grey level. Lets a GPU tracker upload the frame once.
     """
     s, xmin, ymin = _window_origin(center, window_size)
     height, width = frame.shape[:2]
-    fill = torch.as_tensor(np.asarray(pad_color, dtype=np.float64).astype(np.uint8), device=frame.device)
+    fill = pad_color if isinstance(pad_color, torch.Tensor) else pad_fill(pad_color, frame.device)
     patch = fill.expand(s, s, frame.shape[2]).clone()
     sx0, sy0, sx1, sy1 = max(xmin, 0), max(ymin, 0), min(xmin + s, width), min(ymin + s, height)
     if sx1 > sx0 and sy1 > sy0:

@@ -94,7 +94,12 @@ class BatchTracker:
             unknown = [t for t in frames if t not in self._targets]
             if unknown:
                 raise InputError(f"track(): unknown target {unknown[0]!r} (targets: {self.targets})")
-        crops = {t: self._targets[t].search_crop(frame) for t, frame in frames.items()}
+        prepared: dict[int, np.ndarray | torch.Tensor] = {}  # by frame object: a shared frame is uploaded once
+        crops = {}
+        for t, frame in frames.items():
+            if id(frame) not in prepared:
+                prepared[id(frame)] = self._prototype.prepare_frame(frame)
+            crops[t] = self._targets[t].search_crop_prepared(prepared[id(frame)])
         groups: dict[int, list[Hashable]] = {}
         for t, crop in crops.items():
             groups.setdefault(crop.instance, []).append(t)

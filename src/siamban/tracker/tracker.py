@@ -10,7 +10,14 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.geometry import check_box_xywh, context_size, crop_window, crop_window_tensor, xywh_center
+from siamban.geometry import (
+    check_box_xywh,
+    context_size,
+    crop_window,
+    crop_window_tensor,
+    pad_fill,
+    xywh_center,
+)
 from siamban.tracker.postprocess import StepResult, TargetState, cosine_window, point_grid, update_state
 
 
@@ -132,6 +139,7 @@ class SiamBANTracker:
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
         self.channel_average: np.ndarray | None = None
+        self._pad_fill: torch.Tensor | None = None  # channel_average as the device crop's uint8 fill
         self.lost = False
         self._low_frames = 0
         self._confident_state: TargetState | None = None
@@ -147,6 +155,16 @@ class SiamBANTracker:
         image = check_image(image, what)
         return np.ascontiguousarray(image[:, :, ::-1]) if self.rgb else image
 
+    def prepare_frame(self, image: np.ndarray, what: str = "frame") -> np.ndarray | torch.Tensor:
+        """``image`` as the crops read it: checked and in BGR order; uploaded to the device when cropping there.
+
+        Trackers that share the settings may share one prepared frame (``BatchTracker`` uploads a frame once).
+        """
+        return self._upload(self._bgr(image, what))
+
+    def _upload(self, image: np.ndarray) -> np.ndarray | torch.Tensor:
+        return torch.from_numpy(image).to(self.device, non_blocking=True) if self.device_crop else image
+
     @torch.inference_mode()
     def init(self, image: np.ndarray, box_xywh: Sequence[float]) -> None:
         """Start following the object in ``box_xywh`` (x, y, w, h, 0-based pixels) of ``image``."""
@@ -157,8 +175,9 @@ class SiamBANTracker:
         self._confident_state = self.state
         self.lost, self._low_frames = False, 0
         self.channel_average = image.mean(axis=(0, 1))
+        self._pad_fill = None
         s_z = round(context_size(box[2:], self.config.context_amount))
-        self.kernels = self.model.template(self.crop(image, (cx, cy), self.config.exemplar_size, s_z))
+        self.kernels = self.model.template(self.crop(self._upload(image), (cx, cy), self.config.exemplar_size, s_z))
 
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> TrackResult:
@@ -170,31 +189,39 @@ class SiamBANTracker:
     def search_crop(self, image: np.ndarray) -> "SearchCrop":
         """First half of ``track``: the search crop of ``image`` around the current state (batched trackers stack
         several targets' crops into one network call, then hand each its maps through ``apply_maps``)."""
+        return self.search_crop_prepared(self.prepare_frame(image))
+
+    def search_crop_prepared(self, frame: np.ndarray | torch.Tensor) -> "SearchCrop":
+        """``search_crop`` of a frame that ``prepare_frame`` (of this tracker or one with the same settings) made."""
         if self.state is None or self.kernels is None:
             raise InputError("track() called before init(): give the tracker a first frame and box")
-        image = self._bgr(image, "frame")
         cfg = self.config
         instance = cfg.lost_instance_size if self.lost and cfg.lost_instance_size > 0 else cfg.instance_size
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         s_x = round(s_z * (instance / cfg.exemplar_size))
-        pixels = self._crop_pixels(image, self.state.center[0], instance, s_x)
-        return SearchCrop(pixels, scale_z, image.shape[:2], instance, self.device)
+        pixels = self._crop_pixels(frame, self.state.center[0], instance, s_x)
+        height, width = frame.shape[:2]
+        return SearchCrop(pixels, scale_z, (int(height), int(width)), instance, self.device)
 
-    def crop(self, image: np.ndarray, center: Sequence[float], out_size: int, window_size: int) -> torch.Tensor:
-        """The network input for a ``window_size`` window of ``image`` at ``center``, resized to ``out_size``."""
-        pixels = self._crop_pixels(image, center, out_size, window_size)
+    def crop(
+        self, frame: np.ndarray | torch.Tensor, center: Sequence[float], out_size: int, window_size: int
+    ) -> torch.Tensor:
+        """The network input for a ``window_size`` window of ``frame`` (BGR, on the host or on the device) at
+        ``center``, resized to ``out_size``."""
+        pixels = self._crop_pixels(frame, center, out_size, window_size)
         return image_to_tensor(pixels, self.device) if isinstance(pixels, np.ndarray) else pixels
 
     def _crop_pixels(
-        self, image: np.ndarray, center: Sequence[float], out_size: int, window_size: int
+        self, frame: np.ndarray | torch.Tensor, center: Sequence[float], out_size: int, window_size: int
     ) -> np.ndarray | torch.Tensor:
-        """The crop as uint8 pixels on the host (OpenCV), or as the float network input on the device (torch ops:
-        only the frame is uploaded)."""
-        if self.device_crop:
-            frame = torch.from_numpy(image).to(self.device, non_blocking=True)
-            return crop_window_tensor(frame, center, out_size, window_size, self.channel_average)
-        return crop_window(image, center, out_size, window_size, self.channel_average)
+        """The crop as uint8 pixels with OpenCV (a host frame), or as the float network input with torch ops (a
+        frame uploaded to the device)."""
+        if isinstance(frame, torch.Tensor):
+            if self._pad_fill is None or self._pad_fill.device != frame.device:
+                self._pad_fill = pad_fill(self.channel_average, frame.device)
+            return crop_window_tensor(frame, center, out_size, window_size, self._pad_fill)
+        return crop_window(frame, center, out_size, window_size, self.channel_average)
 
     def apply_maps(self, crop: SearchCrop, cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
         """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""
