@@ -361,7 +361,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--threads", type=int, help="CPU threads (default: OMP_NUM_THREADS, else physical cores)")
     p.add_argument("--weights", nargs="*", default=[], metavar="MODEL=PATH",
                    help="trained weights (lite0 defaults to the bundled ones when shipped); random init otherwise")
-    p.add_argument("--iou-frames", type=int, default=60, help="frames per sequence for the bf16/fp16 box agreement check (0: skip)")
+    p.add_argument("--iou-frames", type=int, default=60,
+                   help="frames per sequence for the bf16/fp16 box agreement check (0: skip)")
     p.add_argument("--sequences", type=Path, default=SHARED_SEQUENCES, help="real sequences (shared layout)")
     p.add_argument("--profile", action="store_true", help="print a torch.profiler table of each model's fastest path")
     p.add_argument("--json", type=Path, help="output (default benchmarks/results/speed_<device>.json)")
@@ -393,8 +394,8 @@ def main(argv: list[str] | None = None) -> dict:
                                                                       if device.type == "cuda" else ""),
         "end_to_end": f"SiamBANTracker.track on the sample clip ({FRAME_SIZE[0]}x{FRAME_SIZE[1]}): crop, network, "
         "post-processing; each call timed alone",
-        "end_to_end_bn": "BatchTracker.track following N targets (the first box shifted by 0-3 px) on the clip: N crops, "
-        "one network call, post-processing; frames/s counts target-frames",
+        "end_to_end_bn": "BatchTracker.track following N targets (the first box shifted by 0-3 px) on the clip: "
+        "N crops, one network call, post-processing; frames/s counts target-frames",
         "warmup": args.warmup,
         "frames": args.frames,
         "rounds": f"{args.rounds}: the paths take turns, each timing frames/rounds steps and tracked frames per turn "
@@ -488,7 +489,8 @@ def main(argv: list[str] | None = None) -> dict:
     add_ratios(rows)
     print_table(rows, args.batch)
     for key, value in agreement.items():
-        print(f"box agreement, {key} (mean IoU; sample clip / real sequences, first {value['max_frames']} frames each):")
+        print(f"box agreement, {key} "
+              f"(mean IoU; sample clip / real sequences, first {value['max_frames']} frames each):")
         labels = [(f"{p} vs fp32, free-running", f"{p}_vs_fp32") for p in value["paths"]]
         labels += [(f"{p} vs fp32, same state each frame", f"{p}_vs_fp32_same_state") for p in value["paths"]]
         labels += [("optimized fp32 vs eager, free-running", "fp32_vs_eager"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,6 +16,9 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 GOLDEN = SHARED / "golden"
 KEYS_FILE = GOLDEN / "siamban_r50_l234_keys.json"
 GOLDEN_FILE = GOLDEN / "siamban_r50_l234_golden.npz"
+
+if os.environ.get("CI", "").lower() in ("1", "true", "yes") and not GOLDEN_FILE.is_file():
+    raise RuntimeError(f"CI is set but {GOLDEN_FILE} is missing: the golden tests would be skipped silently")
 
 needs_golden = pytest.mark.skipif(not GOLDEN_FILE.is_file(), reason="../shared/golden is not present")
 

@@ -4,8 +4,9 @@ Backbone: one 15x15 stride-8 convolution giving two channels, b - 1/2 and 1/2 - 
 brightness of the 7x7 pixels at the cell's centre (a 127 template gives 15x15 maps and a 255 search 31x31, centred
 like the real model). Neck and head convolutions are identities; the heads' ReLU keeps relu(b - 1/2) ("bright") and
 relu(1/2 - b) ("dark"), so the depth-wise correlation counts bright-on-bright and dark-on-dark agreement: a
-template-matching score that peaks where the search looks like the template. Classification: fg logit = SHARPNESS * (match - MATCH_OFFSET),
-bg logit = 0 (MATCH_OFFSET sits a little below the best match of a 40 px square). Regression: a constant half-size, so boxes keep the template's size.
+template-matching score that peaks where the search looks like the template. Classification: fg logit =
+SHARPNESS * (match - MATCH_OFFSET), bg logit = 0 (MATCH_OFFSET sits a little below the best match of a 40 px
+square). Regression: a constant half-size, so boxes keep the template's size.
 """
 
 from __future__ import annotations

@@ -183,3 +183,37 @@ def test_missing_or_invalid_files(tmp_path):
         resolve_config("siamban_r51")
     with pytest.raises(ConfigError, match="unknown tracker preset"):
         with_tracker_preset(SiamBANConfig(), "lasot2030")
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"POINT": {"STRIDE": 0}}, "POINT.STRIDE 0: must be at least 1"),
+        ({"TRACK": {"EXEMPLAR_SIZE": 300}}, "TRACK.EXEMPLAR_SIZE 300: must be smaller than TRACK.INSTANCE_SIZE (255)"),
+        ({"TRACK": {"PENALTY_K": float("nan")}}, "TRACK.PENALTY_K: nan is not a finite number"),
+        ({"TRACK": {"PENALTY_K": -1}}, "TRACK.PENALTY_K -1.0: must be 0 or more"),
+        ({"TRACK": {"LR": -5}}, "TRACK.LR -5.0: must lie in 0..1"),
+        ({"TRACK": {"WINDOW_INFLUENCE": 1.5}}, "TRACK.WINDOW_INFLUENCE 1.5: must lie in 0..1"),
+        ({"TRACK": {"CONTEXT_AMOUNT": -3}}, "TRACK.CONTEXT_AMOUNT -3.0: must be 0 or more"),
+        ({"TRACK": {"LOST_FRAMES": 0}}, "TRACK.LOST_FRAMES 0: must be at least 1"),
+        ({"TRAIN": {"BASE_LR": -0.1}}, "TRAIN.BASE_LR -0.1: must be 0 or more"),
+        ({"TRAIN": {"LR": {"KWARGS": {"start_lr": -1}}}}, "TRAIN.LR.KWARGS.start_lr -1: must be 0 or more"),
+        ({"TRAIN": {"MOMENTUM": float("inf")}}, "TRAIN.MOMENTUM: inf is not a finite number"),
+        ({"DATASET": {"NEG": float("nan")}}, "DATASET.NEG: nan is not a finite number"),
+    ],
+)
+def test_values_out_of_range_are_refused_naming_the_key(data, message):
+    with pytest.raises(ConfigError) as caught:
+        config_from_dict(data)
+    assert str(caught.value).startswith(message)
+
+
+def test_yaml_nan_and_a_binary_config_file_are_one_line(tmp_path):
+    path = tmp_path / "nan.yaml"
+    path.write_text("TRACK:\n  PENALTY_K: .nan\n")
+    with pytest.raises(ConfigError, match=r"nan\.yaml: TRACK\.PENALTY_K: nan is not a finite number"):
+        load_config(path)
+    binary = tmp_path / "config.yaml"
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ConfigError, match=r"config\.yaml: not a text file \(a config\.yaml is UTF-8 YAML\)"):
+        load_config(binary)

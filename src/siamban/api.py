@@ -39,10 +39,30 @@ def create_tracker(
         cfg = with_tracker_preset(cfg, preset)
     if backend == "onnxruntime" and device is None:
         device = "cpu"  # the graphs run on the CPU: keep the crops there too
-    device = torch.device(device) if device is not None else default_device()
+    device = resolve_device(device)
     network = inference_network(model.to(device), cfg, precision, optimize, backend)
     return SiamBANTracker(network, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb,
                           device_crop=crops_on_device(device, optimize, backend))
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``device`` (``cpu``, ``cuda``, ``cuda:N``) as a torch device that exists here, or the default (CUDA when
+    present, else the CPU); ConfigError naming the value otherwise (``tpu``, ``cuda`` on a CPU-only torch)."""
+    if device is None or device == "":
+        return default_device()
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError, ValueError):
+        raise ConfigError(f"--device {device!r}: expected cpu, cuda or cuda:N") from None
+    if resolved.type not in ("cpu", "cuda"):
+        raise ConfigError(f"--device {device!r}: siamban runs on cpu or cuda (cuda:N)")
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ConfigError(f"--device {device!r}: CUDA is not available (this torch build or machine has no "
+                              "usable GPU); use --device cpu")
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ConfigError(f"--device {device!r}: this machine has {torch.cuda.device_count()} CUDA devices")
+    return resolved
 
 
 def load_model(

@@ -9,6 +9,7 @@ typed field. Keys this package adds (for instance ``DATASET.LABEL_SHAPE``) follo
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -96,6 +97,11 @@ class TrackConfig:
     lost_score: float = 0.0
     lost_frames: int = 5
     lost_instance_size: int = 0
+    # Small targets (siamban addition, off when small_instance_size is 0): while the target's side sqrt(w h) is
+    # below `small_target_size` frame pixels, the search crop is `small_instance_size` instead of `instance_size`,
+    # at the same scale: a wider region, so a 10-20 px target that moves a few times its size is still inside.
+    small_target_size: float = 0.0
+    small_instance_size: int = 0
 
     def score_size(self, stride: int) -> int:
         """Side of the output maps: ``(instance - exemplar) // stride + 1 + base_size`` (25 for the defaults)."""
@@ -250,7 +256,7 @@ def _yaml_key(cls: type, name: str) -> str:
 def _coerce(tp: Any, value: Any, where: str) -> Any:
     """Convert a YAML value to the annotated type ``tp``, or raise ConfigError naming ``where``."""
     origin = typing.get_origin(tp)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}")
         return _from_mapping(tp, value, f"{where}.")
@@ -320,8 +326,83 @@ def _from_mapping(cls: type, data: Mapping[str, Any], where: str) -> Any:
 
 
 def config_from_dict(data: Mapping[str, Any]) -> SiamBANConfig:
-    """Build a config from a parsed YAML mapping in the official layout; unknown keys raise ConfigError."""
-    return _from_mapping(SiamBANConfig, data, "")
+    """Build a config from a parsed YAML mapping in the official layout; unknown keys and values out of range
+    (see ``check_config``) raise ConfigError."""
+    cfg = _from_mapping(SiamBANConfig, data, "")
+    check_config(cfg)
+    return cfg
+
+
+def _check_finite(obj: Any, where: str) -> None:
+    """Every float in ``obj`` (a config dataclass, at any depth) is finite; ConfigError naming the YAML key."""
+    if dataclasses.is_dataclass(obj):
+        for f in dataclasses.fields(obj):
+            _check_finite(getattr(obj, f.name), f"{where}{_yaml_key(type(obj), f.name)}.")
+    elif isinstance(obj, Mapping):
+        for key, value in obj.items():
+            _check_finite(value, f"{where}{key}.")
+    elif isinstance(obj, (list, tuple)):
+        for i, value in enumerate(obj):
+            _check_finite(value, f"{where[:-1]}[{i}].")
+    elif isinstance(obj, float) and not math.isfinite(obj):
+        raise ConfigError(f"{where[:-1]}: {obj!r} is not a finite number")
+
+
+def check_track_config(track: TrackConfig, stride: int) -> None:
+    """Reject tracker hyper-parameters the tracker cannot run with (ConfigError naming the YAML key)."""
+    def bad(key: str, value: Any, why: str) -> ConfigError:
+        return ConfigError(f"TRACK.{key} {value!r}: {why}")
+
+    _check_finite(track, "TRACK.")
+    if track.exemplar_size < 1:
+        raise bad("EXEMPLAR_SIZE", track.exemplar_size, "must be at least 1")
+    if track.instance_size <= track.exemplar_size:
+        raise bad("EXEMPLAR_SIZE", track.exemplar_size,
+                  f"must be smaller than TRACK.INSTANCE_SIZE ({track.instance_size}): the template is the "
+                  "correlation kernel slid over the search region")
+    if track.base_size < 0:
+        raise bad("BASE_SIZE", track.base_size, "must be 0 or more")
+    if track.score_size(stride) < 1:
+        raise bad("INSTANCE_SIZE", track.instance_size, "gives no output map with this EXEMPLAR_SIZE and stride")
+    if track.penalty_k < 0:
+        raise bad("PENALTY_K", track.penalty_k, "must be 0 or more")
+    for key, value in (("WINDOW_INFLUENCE", track.window_influence), ("LR", track.lr),
+                       ("LOST_SCORE", track.lost_score)):
+        if not 0.0 <= value <= 1.0:
+            raise bad(key, value, "must lie in 0..1")
+    if track.context_amount < 0:
+        raise bad("CONTEXT_AMOUNT", track.context_amount, "must be 0 or more (the official value is 0.5)")
+    if track.lost_frames < 1:
+        raise bad("LOST_FRAMES", track.lost_frames, "must be at least 1")
+    if track.lost_instance_size and track.lost_instance_size < track.instance_size:
+        raise bad("LOST_INSTANCE_SIZE", track.lost_instance_size,
+                  f"must be 0 (off) or at least TRACK.INSTANCE_SIZE ({track.instance_size})")
+    if track.small_instance_size and track.small_instance_size < track.instance_size:
+        raise bad("SMALL_INSTANCE_SIZE", track.small_instance_size,
+                  f"must be 0 (off) or at least TRACK.INSTANCE_SIZE ({track.instance_size})")
+    if track.small_target_size < 0:
+        raise bad("SMALL_TARGET_SIZE", track.small_target_size, "must be 0 or more (frame pixels)")
+
+
+def check_config(cfg: SiamBANConfig) -> None:
+    """Reject values out of range, naming the YAML key: every float finite, ``POINT.STRIDE`` positive, the tracker
+    settings (``check_track_config``), non-negative training rates and sizes."""
+    _check_finite(cfg, "")
+    if cfg.point.stride < 1:
+        raise ConfigError(f"POINT.STRIDE {cfg.point.stride}: must be at least 1")
+    check_track_config(cfg.track, cfg.point.stride)
+    train = cfg.train
+    for key in ("base_lr", "momentum", "weight_decay", "cls_weight", "loc_weight", "grad_clip"):
+        value = getattr(train, key)
+        if value < 0:
+            raise ConfigError(f"TRAIN.{key.upper()} {value!r}: must be 0 or more")
+    for phase_key, phase in (("LR", train.lr), ("LR_WARMUP", train.lr_warmup)):
+        for name, value in phase.kwargs.items():
+            if name.endswith("lr") and isinstance(value, (int, float)) and not value >= 0:
+                raise ConfigError(f"TRAIN.{phase_key}.KWARGS.{name} {value!r}: must be 0 or more")
+    if train.exemplar_size < 1 or train.search_size <= train.exemplar_size:
+        raise ConfigError(f"TRAIN.EXEMPLAR_SIZE {train.exemplar_size}: must be at least 1 and smaller than "
+                          f"TRAIN.SEARCH_SIZE ({train.search_size})")
 
 
 def _to_yaml_value(obj: Any) -> Any:
@@ -359,9 +440,14 @@ def load_config(path: str | Path) -> SiamBANConfig:
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a text file (a config.yaml is UTF-8 YAML)") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+        first = " ".join(str(exc).split())[:200]
+        raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: expected a mapping at the top level")
     try:
@@ -381,9 +467,11 @@ _ConfigDumper.add_representer(
 
 def save_config(cfg: SiamBANConfig, path: str | Path, header: str = "") -> None:
     """Write the config in the official YAML layout (``header`` lines become leading comments)."""
+    from siamban.io.atomic import write_text_atomic  # deferred: siamban.io imports OpenCV
+
     comment = "".join(f"# {line}\n" for line in header.splitlines())
     text = yaml.dump(config_to_dict(cfg), Dumper=_ConfigDumper, sort_keys=False, width=120)
-    Path(path).write_text(comment + text)
+    write_text_atomic(path, comment + text)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -392,7 +480,7 @@ def save_config(cfg: SiamBANConfig, path: str | Path, header: str = "") -> None:
 CONFIG_DIR = Path(__file__).parent / "configs"
 
 #: Per-benchmark tracker hyper-parameters of the official experiments (WINDOW_INFLUENCE, PENALTY_K, LR).
-TRACKER_PRESETS: dict[str, dict[str, float]] = {
+TRACKER_PRESETS: dict[str, dict[str, Any]] = {
     "vot2018": {"window_influence": 0.4632532824922313, "penalty_k": 0.08513642556896711, "lr": 0.44418184746462425},
     "vot2019": {"window_influence": 0.334450048565355, "penalty_k": 0.0012159181005195463, "lr": 0.46386814967815493},
     "otb100": {"window_influence": 0.3850733326567302, "penalty_k": 0.020530504470126613, "lr": 0.4730770315643308},
@@ -405,7 +493,9 @@ def with_tracker_preset(cfg: SiamBANConfig, preset: str) -> SiamBANConfig:
     key = preset.lower()
     if key not in TRACKER_PRESETS:
         raise ConfigError(f"unknown tracker preset {preset!r} (known: {', '.join(TRACKER_PRESETS)})")
-    return dataclasses.replace(cfg, track=dataclasses.replace(cfg.track, **TRACKER_PRESETS[key]))
+    track = dataclasses.replace(cfg.track, **TRACKER_PRESETS[key])
+    check_track_config(track, cfg.point.stride)
+    return dataclasses.replace(cfg, track=track)
 
 
 def bundled_config_names() -> list[str]:

@@ -29,3 +29,11 @@ class DependencyError(SiamBANError):
 
 class ExportError(SiamBANError):
     """Exporting a network failed, or the exported graph does not reproduce the PyTorch network."""
+
+
+class OutputError(SiamBANError):
+    """An output file or folder cannot be written (a file in the way, no permission, disk full)."""
+
+
+class SiamBANWarning(UserWarning):
+    """Something siamban carried on through but the user should know (the CLI prints it as one line)."""

@@ -17,6 +17,9 @@ import torch.nn.functional as F
 
 from siamban.errors import InputError
 
+#: A few numbers (a box, a centre, a size) as a list, a tuple or a 1-D array.
+FloatSequence = Sequence[float] | np.ndarray
+
 
 def xywh_to_xyxy(box: np.ndarray) -> np.ndarray:
     """(x, y, w, h) -> (x1, y1, x2, y2) with x2 = x + w (works on (..., 4) arrays)."""
@@ -42,7 +45,7 @@ def cxcywh_to_xyxy(box: np.ndarray) -> np.ndarray:
     return np.stack([cx - w * 0.5, cy - h * 0.5, cx + w * 0.5, cy + h * 0.5], axis=-1)
 
 
-def xywh_center(box: Sequence[float]) -> tuple[float, float]:
+def xywh_center(box: FloatSequence) -> tuple[float, float]:
     """Centre of an (x, y, w, h) box as the official tracker computes it: ``x + (w - 1) / 2``."""
     x, y, w, h = (float(v) for v in box[:4])
     return x + (w - 1) / 2, y + (h - 1) / 2
@@ -63,7 +66,7 @@ def iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.clip(iou, 0.0, 1.0)
 
 
-def context_size(size_wh: Sequence[float], context_amount: float) -> float:
+def context_size(size_wh: FloatSequence, context_amount: float) -> float:
     """Side of the square SiamFC context window around a target of ``size_wh``: sqrt((w + c(w+h)) (h + c(w+h)))."""
     w, h = float(size_wh[0]), float(size_wh[1])
     pad = context_amount * (w + h)

@@ -18,6 +18,7 @@ from siamban.benchmarks.results import check_submission, read_boxes, read_trajec
 from siamban.benchmarks.runners import TrackerPool
 from siamban.cli import main
 from siamban.config import load_config
+from siamban.errors import SiamBANWarning
 from siamban.models import build_model
 from siamban.models.backbones import register_backbone
 
@@ -181,8 +182,9 @@ def test_interrupted_file_is_not_taken_for_finished(tmp_path):
     path, _ = result_paths(bench, tmp_path / "r", "t", seq)
     path.parent.mkdir(parents=True)
     path.write_text("5,5,20,20\n")  # a half-written file from a crash
-    summary = run_benchmark(bench.select([seq.name]), StaticFactory((1, 1, 5, 5)), tmp_path / "r", "t",
-                            show_progress=False)
+    with pytest.warns(SiamBANWarning, match=r"existing result file is not valid \(1 lines for 3 frames\)"):
+        summary = run_benchmark(bench.select([seq.name]), StaticFactory((1, 1, 5, 5)), tmp_path / "r", "t",
+                                show_progress=False)
     assert summary.done == [seq.name] and len(path.read_text().splitlines()) == 3
 
 
@@ -235,3 +237,27 @@ def test_test_cli_on_got10k_writes_and_packs_the_submission(tmp_path, capsys):
     problems, _ = check_submission(results / "GOT-10k" / "opencv-csrt")
     assert problems == ["GOT-10k_Test_000001/GOT-10k_Test_000001_time.txt:3: not comma-separated non-negative "
                         "seconds: 'slow'"]
+
+
+def test_video_sequences_are_tested_and_scored(tiny_model, tmp_path, capsys):
+    from real_data_fakes import write_index, write_video
+
+    config, weights = tiny_model
+    root = tmp_path / "videos"
+    boxes = write_video(root / "clip", count=10, absent=(6,))
+    write_video(root / "other", count=5, seed=1)
+    write_index(root, {"clip": "train", "other": "train"})
+    results = tmp_path / "results"
+    args = ["test", "--dataset", "shared", "--dataset-root", str(root), "--sequences", "clip", "--config", str(config),
+            "--weights", str(weights), "--device", "cpu", "--results-dir", str(results), "--tracker-name", "tiny"]
+    assert main(args) == 0
+    assert "1 sequences run, 0 already done" in capsys.readouterr().out
+    clip = read_boxes(results / "shared" / "tiny" / "clip.txt")
+    assert clip.shape == (10, 4) and clip[0].tolist() == (boxes[0] + [0.5, 0.5, 0, 0]).tolist()
+    truth = results / "shared" / "truth"  # the ground truth as a second tracker: perfect on the 9 present frames
+    write_lines(truth / "clip.txt", [",".join(f"{v:g}" for v in b) for b in boxes])
+    assert main(["eval", "--dataset", "shared", "--dataset-root", str(root), "--sequences", "clip",
+                 "--results-dir", str(results), "--report-dir", str(tmp_path / "report")]) == 0
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    # the absent frame (0,0,0,0) is dropped but stays in the frame count, as pysot-toolkit scores UAV123 and LaSOT
+    assert summary["trackers"]["truth"]["summary"]["success_auc"] == pytest.approx(0.9 * 20 / 21)

@@ -47,7 +47,8 @@ def test_vectorised_frames_match_one_at_a_time():
     polys = []
     for (cx, cy), a in zip(centres, angles):
         c, s = np.cos(a), np.sin(a)
-        polys.append([v for dx, dy in [(-15, -9), (15, -9), (15, 9), (-15, 9)] for v in (cx + c * dx - s * dy, cy + s * dx + c * dy)])
+        corners = [(-15, -9), (15, -9), (15, 9), (-15, 9)]
+        polys.append([v for dx, dy in corners for v in (cx + c * dx - s * dy, cy + s * dx + c * dy)])
     polys = np.array(polys)
     boxes = np.column_stack([centres - 12 + rng.normal(0, 6, (40, 2)), rng.uniform(10, 40, (40, 2))])
     together = region_overlaps(boxes, polys, (220, 210))

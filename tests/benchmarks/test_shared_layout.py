@@ -53,7 +53,8 @@ def test_track_and_score_any_tracker_object(shared, tmp_path):
     scores = track_and_score(bench, scripted, tmp_path / "r", "shifted", show_progress=False)
     iou = 44 / 52
     first = 47.5**2 / (2 * 48**2 - 47.5**2)  # pysot's half-pixel init box: 0.979
-    expected = (sum(iou > t for t in np.arange(0, 1.05, 0.05)) * 5 + sum(first > t for t in np.arange(0, 1.05, 0.05))) / 6 / 21
+    thresholds = np.arange(0, 1.05, 0.05)
+    expected = (sum(iou > t for t in thresholds) * 5 + sum(first > t for t in thresholds)) / 6 / 21
     assert scores.summary["success_auc"] == pytest.approx(expected)
     assert scores.summary["precision"] == 1.0 and scores.summary["fps"] > 0
     assert read_boxes(tmp_path / "r" / "shared" / "shifted" / "a_val.txt")[3].tolist() == [gt[3][0] + 4, *gt[3][1:]]

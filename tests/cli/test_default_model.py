@@ -9,7 +9,7 @@ import torch
 from siamban.assets import DEFAULT_CONFIG, default_weights, sample_clip
 from siamban.cli import main
 from siamban.config import resolve_config
-from siamban.data.annotations import read_groundtruth, valid_boxes
+from siamban.io.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
 from siamban.models import build_model, load_weights
 

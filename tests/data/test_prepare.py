@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from data_helpers import drawn_bounds, scene, white_bounds, write_image
@@ -64,7 +63,8 @@ def test_got10k_index_crops_problems_and_resume(tmp_path):
     assert dict(summary.dropped) == {"zero-size boxes": 1, "boxes leaving the frame": 1}
     gt = raw / "train" / "GOT-10k_Train_000001" / "groundtruth.txt"
     assert [str(p) for p in summary.problems] == [f"{gt}:3: expected four numbers x,y,w,h, got 'oops,1,2'"]
-    assert (out / "prepare_GOT10K_problems.txt").read_text() == f"{gt}:3: expected four numbers x,y,w,h, got 'oops,1,2'\n"
+    problems = (out / "prepare_GOT10K_problems.txt").read_text()
+    assert problems == f"{gt}:3: expected four numbers x,y,w,h, got 'oops,1,2'\n"
 
     # the crop holds the target where the index box puts it
     crop = cv2.imread(str(out / "crop511/train/GOT-10k_Train_000001/000000.00.x.jpg"))
@@ -91,7 +91,8 @@ def test_resume_after_a_crash_redoes_only_unfinished_units(tmp_path):
     leftover = out / "crop511" / last / "000000.00.x.jpg.123.tmp"
     leftover.write_bytes(b"partial")
     summary = prepare_dataset("GOT10K", raw, out, workers=1, progress=False)
-    assert (summary.units_skipped, summary.crops_written, summary.crops_existing) == (2, 0, 1 if "Train_000002" in last else 2)
+    counts = (summary.units_skipped, summary.crops_written, summary.crops_existing)
+    assert counts == (2, 0, 1 if "Train_000002" in last else 2)
     assert not leftover.exists()
     assert summary.boxes == 5
 
@@ -167,7 +168,10 @@ def vid_xml(frame: int, objects: list[tuple[int, tuple[int, int, int, int]]]) ->
         f"    </bndbox>\n    <occluded>0</occluded>\n  </object>\n"
         for t, b in objects
     )
-    return f"<annotation>\n  <filename>{frame:06d}</filename>\n  <size><width>64</width><height>48</height></size>\n{body}</annotation>\n"
+    return (
+        f"<annotation>\n  <filename>{frame:06d}</filename>\n  <size><width>64</width><height>48</height></size>\n"
+        f"{body}</annotation>\n"
+    )
 
 
 def test_vid_keeps_each_tracks_last_run_and_reports_bad_xml_lines(tmp_path):

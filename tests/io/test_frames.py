@@ -38,11 +38,13 @@ def test_missing_inputs(tmp_path):
         open_frames(str(tmp_path / "*.png"))
 
 
-def test_box_writer_flushes_each_line(tmp_path):
+def test_box_writer_flushes_each_line_and_appears_whole_at_close(tmp_path):
     writer = BoxWriter(tmp_path / "b.txt")
     writer.write((1, 2.5, 3, 4), 0.5)
-    assert (tmp_path / "b.txt").read_text() == "1.000,2.500,3.000,4.000,0.50000\n"  # before close
+    (tmp,) = tmp_path.glob(".b.txt.*.tmp")  # flushed line by line to a temporary file beside the target
+    assert tmp.read_text() == "1.000,2.500,3.000,4.000,0.50000\n" and not (tmp_path / "b.txt").exists()
     writer.close()
+    assert (tmp_path / "b.txt").read_text() == "1.000,2.500,3.000,4.000,0.50000\n" and not tmp.exists()
 
 
 def test_viewer_helpers():
@@ -51,3 +53,38 @@ def test_viewer_helpers():
     ppm = frame_to_ppm(frame)
     assert ppm.startswith(b"P6 3 2 255 ") and ppm[11:14] == bytes([3, 2, 1])  # stored as RGB
     assert normalise_drag((50, 40), (10, 60), 100, 50) == (10.0, 40.0, 40.0, 9.0)
+
+
+def test_a_folder_of_frames_of_mixed_sizes_is_refused_naming_the_frame(tmp_path):
+    for i, (w, h) in enumerate([(64, 48), (64, 48), (32, 24), (64, 48)], 1):
+        cv2.imwrite(str(tmp_path / f"{i:04d}.png"), np.zeros((h, w, 3), np.uint8))
+    frames = iter(open_frames(tmp_path))
+    assert next(frames).shape == (48, 64, 3) and next(frames).shape == (48, 64, 3)
+    with pytest.raises(InputError, match=r"0003\.png: 32x24 pixels, but the sequence's first frame \(0001\.png\) is "
+                                         r"64x48: every frame of a sequence must have the same size"):
+        next(frames)
+
+
+def _write_avi(path, count):
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    for i in range(count):
+        writer.write(np.random.default_rng(i).integers(0, 255, (48, 64, 3), dtype=np.uint8))
+    writer.release()
+
+
+def test_a_truncated_video_warns_with_both_counts(tmp_path):
+    from siamban.errors import SiamBANWarning
+
+    whole, cut = tmp_path / "whole.avi", tmp_path / "cut.avi"
+    _write_avi(whole, 20)
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])  # the header (at the front) still says 20 frames
+    with pytest.warns(SiamBANWarning, match=r"cut\.avi: truncated or corrupt video: its header says 20 frames but "
+                                            r"only \d+ could be decoded"):
+        decoded = sum(1 for _ in open_frames(cut))
+    assert 0 < decoded < 20
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SiamBANWarning)
+        assert sum(1 for _ in open_frames(whole)) == 20  # a whole video: no warning

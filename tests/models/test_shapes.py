@@ -65,11 +65,16 @@ def test_depthwise_xcorr_matches_a_naive_loop():
     assert torch.allclose(shared[1], F.conv2d(search[1:2], kernel[0].unsqueeze(1), groups=3)[0], atol=1e-5)
 
 
-def test_template_is_cached_and_split_matches_forward(r50):
-    z = torch.rand(1, 3, 127, 127) * 255
-    x = torch.rand(1, 3, 255, 255) * 255
+def test_each_search_is_matched_against_its_own_template(r50):
+    # Batched tracking relies on row i of the maps depending only on template i and search i.
+    gen = torch.Generator().manual_seed(0)
+    z = torch.rand(2, 3, 127, 127, generator=gen) * 255
+    x = torch.rand(2, 3, 255, 255, generator=gen) * 255
     with torch.inference_mode():
-        cls_a, loc_a = r50(z, x)
-        kernels = r50.template(z)
-        cls_b, loc_b = r50.track(x, kernels)
-    assert torch.equal(cls_a, cls_b) and torch.equal(loc_a, loc_b)
+        cls, loc = r50.track(x, r50.template(z))
+        singles = [r50.track(x[i : i + 1], r50.template(z[i : i + 1])) for i in range(2)]
+        swapped, _ = r50.track(x, r50.template(z.flip(0)))
+    for i, (cls_i, loc_i) in enumerate(singles):
+        assert torch.allclose(cls[i], cls_i[0], rtol=1e-4, atol=1.0) and torch.allclose(loc[i], loc_i[0], rtol=1e-4)
+    # and the template matters: another template gives other maps for the same search
+    assert (swapped[0] - cls[0]).abs().max() > 0.01 * cls[0].abs().max()

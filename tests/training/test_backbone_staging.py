@@ -48,7 +48,8 @@ def test_r50_layers_2_to_4_train_at_a_tenth_from_epoch_10(r50):
     groups = {g["name"]: g for g in optimizer.param_groups}
     assert list(groups) == ["backbone", "neck", "head"]
     trained = {id(p) for p in groups["backbone"]["params"]}
-    expected = {id(p) for name in ("layer2", "layer3", "layer4") for p in model.backbone.get_submodule(name).parameters()}
+    layers = ("layer2", "layer3", "layer4")
+    expected = {id(p) for name in layers for p in model.backbone.get_submodule(name).parameters()}
     assert trained == expected
     assert _count(groups["backbone"]["params"]) == 2_268_160 + 11_292_672 + 31_741_952
     for frozen in ("conv1", "bn1", "layer1"):

@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from siamban.errors import CheckpointError
+from siamban.errors import CheckpointError, OutputError
 from siamban.models import build_model
 from siamban.training import checkpoint as ckpt
 from training_fakes import TinyBackbone, tiny_config
@@ -24,7 +24,7 @@ def test_save_is_atomic_a_failed_write_keeps_the_previous_file(tmp_path, monkeyp
         raise OSError("disk full")
 
     monkeypatch.setattr(torch, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(OutputError, match=r"checkpoint_e1\.pth: cannot write \(disk full\); nothing was written"):
         ckpt.save_checkpoint({"value": torch.tensor([2.0])}, path)
     monkeypatch.undo()
     assert torch.load(path, weights_only=True)["value"].item() == 1.0
@@ -128,3 +128,52 @@ def test_whole_model_init_from_train_pretrained(tmp_path):
     report = ckpt.load_pretrained_model(target, tmp_path / "model.pth")
     assert report.endswith(f"loaded {len(source.state_dict())} tensors")
     assert all(torch.equal(a, b) for a, b in zip(source.state_dict().values(), target.state_dict().values()))
+
+
+def _snapshot(net: nn.Module, **changes) -> dict:
+    payload = {"epoch": 1, "model": net.state_dict(), "optimizer": {}, "scheduler": {},
+               "rng": ckpt.capture_rng_state(), "config": {}}
+    payload.update(changes)
+    return {k: v for k, v in payload.items() if v is not None}
+
+
+def test_a_snapshot_without_rng_states_is_one_line(tmp_path):
+    path = tmp_path / "checkpoint_e1.pth"
+    torch.save(_snapshot(build_model(tiny_config()), rng=None), path)
+    with pytest.raises(CheckpointError, match=r"checkpoint_e1\.pth: the snapshot has no random-generator states"):
+        ckpt.load_checkpoint(path)
+    torch.save(_snapshot(build_model(tiny_config()), rng={"python": 1, "numpy": 2, "torch": 3}), path)
+    with pytest.raises(CheckpointError, match="malformed random-generator states"):
+        ckpt.restore_rng_state(ckpt.load_checkpoint(path)["rng"], str(path))
+
+
+def test_a_snapshot_of_another_architecture_is_one_line(tmp_path):
+    path = tmp_path / "checkpoint_e1.pth"
+    other = nn.Sequential(nn.Conv2d(3, 4, 3))
+    torch.save(_snapshot(other), path)
+    snapshot = ckpt.load_checkpoint(path)
+    with pytest.raises(CheckpointError, match=r"a snapshot of another model .*: \d+ missing .*; 2 unexpected \(0\.w"):
+        ckpt.restore_snapshot(build_model(tiny_config()), snapshot, str(path))
+
+
+def test_a_snapshot_with_nan_weights_or_junk_epoch_is_refused(tmp_path):
+    path = tmp_path / "checkpoint_e1.pth"
+    model = build_model(tiny_config())
+    state = {k: torch.full_like(v, float("nan")) if v.is_floating_point() else v for k, v in model.state_dict().items()}
+    torch.save(_snapshot(model, model=state), path)
+    with pytest.raises(CheckpointError, match="NaN or infinite"):
+        ckpt.load_checkpoint(path)
+    torch.save(_snapshot(model, epoch="two"), path)
+    with pytest.raises(CheckpointError, match="'epoch' 'two' is not a count"):
+        ckpt.load_checkpoint(path)
+    path.write_text("epoch: 2\n")
+    with pytest.raises(CheckpointError, match="not a readable PyTorch checkpoint"):
+        ckpt.load_checkpoint(path)
+
+
+def test_temporary_files_of_killed_snapshot_writes_are_removed(tmp_path):
+    stale = tmp_path / ".checkpoint_e2.pth.999999999.tmp"
+    stale.write_bytes(b"x" * 1000)
+    kept = ckpt.save_checkpoint({"value": torch.tensor([1.0])}, tmp_path / "checkpoint_e1.pth")
+    assert ckpt.remove_stale_snapshots(tmp_path) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [kept.name]

@@ -35,3 +35,25 @@ def test_script_prints_a_table_and_writes_json(tmp_path, monkeypatch, capsys):
     assert frozen["batch"] == 2 and frozen["pairs_per_s"] > 0
     assert unfrozen["trainable_parameters"] - frozen["trainable_parameters"] == 8 * 8 * 9 + 2 * 8  # block2 conv+BN
     assert capsys.readouterr().out.count("pairs/s") == 2
+
+
+def test_loading_alone_is_timed_against_the_step(tmp_path, monkeypatch, capsys):
+    import dataclasses
+
+    from real_data_fakes import write_image_sequence
+    from siamban.config import DatasetConfig, DatasetSourceConfig
+
+    write_image_sequence(tmp_path / "seqs" / "s0", count=8)
+    data = DatasetConfig(names=("SEQS",), videos_per_epoch=16,
+                         sources={"SEQS": DatasetSourceConfig(str(tmp_path / "seqs"), "", 4, num_use=16)})
+    config = tmp_path / "tiny.yaml"
+    save_config(dataclasses.replace(tiny_config(batch_size=2), dataset=data), config)
+    output = tmp_path / "speed.json"
+    argv = ["train_speed.py", "--config", str(config), "--steps", "1", "--warmup", "0", "--stages", "frozen",
+            "--loading", "--loading-batches", "3", "--device", "cpu", "--output", str(output)]
+    monkeypatch.setattr(sys, "argv", argv)
+    load_benchmark_script("train_speed").main()
+    step, loading = json.loads(output.read_text())["results"]
+    assert loading["stage"] == "loading" and loading["batches"] == 3 and loading["workers"] == 0
+    assert loading["ratio_to_fastest_step"] == loading["pairs_per_s"] / step["pairs_per_s"] > 0
+    assert "x the fastest step" in capsys.readouterr().out

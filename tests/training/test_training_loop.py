@@ -67,7 +67,8 @@ def test_killed_runs_resume_to_bit_identical_weights(tmp_path):
 
     expected, got = _final_weights(straight), _final_weights(resumed)
     assert expected.keys() == got.keys()
-    assert all(torch.equal(expected[k], got[k]) for k in expected), [k for k in expected if not torch.equal(expected[k], got[k])]
+    differing = [k for k in expected if not torch.equal(expected[k], got[k])]
+    assert not differing, differing
 
     # The snapshot: model (readable by load_weights), optimiser, scheduler, epoch, RNG states, config.
     snapshot = load_checkpoint(run / "snapshot" / "checkpoint_e3.pth")

@@ -71,7 +71,12 @@ def tiny_config(epochs: int = 3, batch_size: int = 4, train_epoch: int = 1, **tr
         meta_arc="tiny_test",
         cuda=False,
         backbone=BackboneConfig(
-            type="tiny_test", kwargs={"width": width}, pretrained="", train_layers=("block2",), train_epoch=train_epoch, layers_lr=0.1
+            type="tiny_test",
+            kwargs={"width": width},
+            pretrained="",
+            train_layers=("block2",),
+            train_epoch=train_epoch,
+            layers_lr=0.1,
         ),
         neck=NeckConfig(in_channels=(width,), out_channels=(width,)),
         head=HeadConfig(in_channels=(width,)),

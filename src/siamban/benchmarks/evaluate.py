@@ -56,16 +56,24 @@ def _image_size(seq: Sequence) -> tuple[int, int]:
     return image.shape[1], image.shape[0]
 
 
-def _ope_scores(benchmark: Benchmark, results_dir: Path, name: str, toolkit: str) -> TrackerScores:
-    rows, times = [], []
+def _read_predictions(
+    benchmark: Benchmark, results_dir: Path, name: str
+) -> tuple[list[tuple[Sequence, np.ndarray]], list[Path]]:
+    """Each sequence with the tracker's boxes on it (one per frame, checked), and the tracker's time files."""
+    predictions, times = [], []
     for seq in benchmark:
         path, time_path = result_paths(benchmark, results_dir, name, seq)
         pred = read_boxes(path)
         if len(pred) != len(seq):
             raise InputError(f"{path}: {len(pred)} boxes for {len(seq)} frames of {seq.name}")
-        rows.append((seq.name, seq.ground_truth, pred, seq.absent))
+        predictions.append((seq, pred))
         times.append(time_path)
-    result = evaluate_ope(rows, toolkit)
+    return predictions, times
+
+
+def _ope_scores(benchmark: Benchmark, results_dir: Path, name: str, toolkit: str) -> TrackerScores:
+    predictions, times = _read_predictions(benchmark, results_dir, name)
+    result = evaluate_ope([(seq.name, seq.ground_truth, pred, seq.absent) for seq, pred in predictions], toolkit)
     summary = {"success_auc": result.auc, "precision": result.precision20, "norm_precision": result.norm_precision20,
                "fps": _speed(times)}
     by_attr: dict[str, dict[str, float]] = {}
@@ -82,15 +90,10 @@ def _got10k_scores(benchmark: Benchmark, results_dir: Path, name: str) -> Tracke
             f"{benchmark.name}: the test split's ground truth is withheld; upload the results to the evaluation "
             "server (check them first with `siamban eval --check-submission`)"
         )
-    rows, times = [], []
-    for seq in benchmark:
-        path, time_path = result_paths(benchmark, results_dir, name, seq)
-        pred = read_boxes(path)
-        if len(pred) != len(seq):
-            raise InputError(f"{path}: {len(pred)} boxes for {len(seq)} frames of {seq.name}")
-        rows.append((seq.name, seq.ground_truth, pred, seq.absent, _image_size(seq)))
-        times.append(time_path)
-    result = evaluate_got10k(rows)
+    predictions, times = _read_predictions(benchmark, results_dir, name)
+    result = evaluate_got10k(
+        [(seq.name, seq.ground_truth, pred, seq.absent, _image_size(seq)) for seq, pred in predictions]
+    )
     summary = {"ao": result.ao, "sr50": result.sr50, "sr75": result.sr75, "fps": _speed(times)}
     return TrackerScores(name, "got10k", summary, result)
 
@@ -168,10 +171,13 @@ def track_and_score(
     ``norm_precision`` and ``fps`` (tracker time only) for one-pass benchmarks; ``eao``, ``accuracy``, ``robustness``
     for VOT; ``ao``, ``sr50``, ``sr75`` for GOT-10k val.
     """
-    is_instance = hasattr(tracker, "init") and hasattr(tracker, "track")
-    if is_instance and workers > 1:
-        raise InputError("a tracker object runs in this process only: pass a picklable factory for workers > 1")
-    factory = _Fixed(tracker) if is_instance else tracker  # type: ignore[arg-type]
+    factory: Callable[[], SingleTargetTracker]
+    if isinstance(tracker, SingleTargetTracker):  # has init and track
+        if workers > 1:
+            raise InputError("a tracker object runs in this process only: pass a picklable factory for workers > 1")
+        factory = _Fixed(tracker)
+    else:
+        factory = tracker
     if results_dir is None:
         with tempfile.TemporaryDirectory(prefix="siamban-results-") as tmp:
             return track_and_score(benchmark, factory, tmp, tracker_name, workers, options, toolkit, show_progress)

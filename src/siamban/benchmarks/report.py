@@ -6,11 +6,20 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from siamban.benchmarks.evaluate import TrackerScores
-from siamban.benchmarks.metrics.ope import NORM_PRECISION_THRESHOLDS, PRECISION_THRESHOLDS, SUCCESS_THRESHOLDS
+from siamban.benchmarks.metrics.ope import (
+    NORM_PRECISION_THRESHOLDS,
+    PRECISION_THRESHOLDS,
+    SUCCESS_THRESHOLDS,
+    GOT10kResult,
+    OPEResult,
+)
+from siamban.benchmarks.metrics.vot import VOTResult
+from siamban.io.atomic import atomic_path, check_output_dir, write_text_atomic
 
 _COLUMNS = {
     "ope": [("success_auc", "Success AUC"), ("precision", "Precision@20"), ("norm_precision", "Norm. precision"),
@@ -19,6 +28,16 @@ _COLUMNS = {
             ("fps", "FPS")],
     "got10k": [("ao", "AO"), ("sr50", "SR0.50"), ("sr75", "SR0.75"), ("fps", "FPS")],
 }
+
+
+_Details = TypeVar("_Details", OPEResult, VOTResult, GOT10kResult)
+
+
+def _details(scores: TrackerScores, kind: type[_Details]) -> _Details:
+    """``scores.details`` as the result type its ``kind`` promises."""
+    if not isinstance(scores.details, kind):
+        raise TypeError(f"{scores.tracker}: {scores.kind} scores hold a {type(scores.details).__name__}")
+    return scores.details
 
 
 def _fmt(value: float, key: str) -> str:
@@ -65,22 +84,25 @@ def _jsonable(obj):
 
 
 def summary_json(dataset: str, scores: list[TrackerScores], evaluator: str) -> dict:
-    out = {"dataset": dataset, "evaluator": evaluator, "trackers": {}}
+    trackers: dict[str, dict[str, Any]] = {}
+    out = {"dataset": dataset, "evaluator": evaluator, "trackers": trackers}
     for s in scores:
-        d = s.details
-        entry = {"summary": s.summary, "by_attribute": s.by_attribute}
+        entry: dict[str, Any] = {"summary": s.summary, "by_attribute": s.by_attribute}
         if s.kind == "ope":
+            d = _details(s, OPEResult)
             entry["success_curve"] = d.success.mean(axis=0) if len(d.names) else []
             entry["precision_curve"] = d.precision.mean(axis=0) if len(d.names) else []
             entry["per_sequence"] = {n: {"success_auc": d.success[i].mean(), "precision": d.precision[i, 20]}
                                      for i, n in enumerate(d.names)}
         elif s.kind == "vot":
-            entry["eao_curve"] = d.curve
-            entry["per_sequence"] = d.per_sequence
+            vot = _details(s, VOTResult)
+            entry["eao_curve"] = vot.curve
+            entry["per_sequence"] = vot.per_sequence
         else:
-            entry["success_curve"] = d.success
-            entry["per_sequence"] = {n: {"ao": v} for n, v in d.per_sequence_ao.items()}
-        out["trackers"][s.tracker] = entry
+            got = _details(s, GOT10kResult)
+            entry["success_curve"] = got.success
+            entry["per_sequence"] = {n: {"ao": v} for n, v in got.per_sequence_ao.items()}
+        trackers[s.tracker] = entry
     return _jsonable(out)
 
 
@@ -103,8 +125,14 @@ def _curve_plot(path: Path, x: np.ndarray, curves: list[tuple[str, np.ndarray, f
     ax.grid(True, linestyle=":")
     ax.legend(loc="lower left" if "Success" in title else "lower right", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    _save_figure(fig, path)
     plt.close(fig)
+
+
+def _save_figure(fig, path: Path) -> None:
+    """Save a figure atomically (format from the suffix)."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png")
 
 
 def _bar_plot(path: Path, groups: list[str], series: dict[str, list[float]], title: str, ylabel: str) -> None:
@@ -117,48 +145,49 @@ def _bar_plot(path: Path, groups: list[str], series: dict[str, list[float]], tit
     ax.set(title=title, ylabel=ylabel)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path)
+    _save_figure(fig, path)
     plt.close(fig)
 
 
 def write_report(report_dir: str | Path, dataset: str, scores: list[TrackerScores], evaluator: str) -> list[Path]:
     """Write ``summary.md``, ``summary.json`` and the plots for ``scores`` into ``report_dir``; return the paths."""
-    report_dir = Path(report_dir)
+    report_dir = check_output_dir(report_dir, "report folder")
     report_dir.mkdir(parents=True, exist_ok=True)
     written = [report_dir / "summary.md", report_dir / "summary.json"]
-    written[0].write_text(markdown_table(dataset, scores, evaluator))
-    written[1].write_text(json.dumps(summary_json(dataset, scores, evaluator), indent=2))
+    write_text_atomic(written[0], markdown_table(dataset, scores, evaluator))
+    write_text_atomic(written[1], json.dumps(summary_json(dataset, scores, evaluator), indent=2))
     kind = scores[0].kind
     if kind == "ope":
         _curve_plot(report_dir / "success_plot.png", SUCCESS_THRESHOLDS,
-                    [(s.tracker, s.details.success.mean(0), s.summary["success_auc"]) for s in scores],
+                    [(s.tracker, _details(s, OPEResult).success.mean(0), s.summary["success_auc"]) for s in scores],
                     f"Success plots of OPE on {dataset}", "Overlap threshold", "Success rate")
         _curve_plot(report_dir / "precision_plot.png", PRECISION_THRESHOLDS,
-                    [(s.tracker, s.details.precision.mean(0), s.summary["precision"]) for s in scores],
+                    [(s.tracker, _details(s, OPEResult).precision.mean(0), s.summary["precision"]) for s in scores],
                     f"Precision plots of OPE on {dataset}", "Location error threshold (px)", "Precision")
         written += [report_dir / "success_plot.png", report_dir / "precision_plot.png"]
         if dataset == "LaSOT":
             _curve_plot(report_dir / "norm_precision_plot.png", NORM_PRECISION_THRESHOLDS,
-                        [(s.tracker, s.details.norm_precision.mean(0), s.summary["norm_precision"]) for s in scores],
+                        [(s.tracker, _details(s, OPEResult).norm_precision.mean(0), s.summary["norm_precision"])
+                         for s in scores],
                         f"Normalized precision plots of OPE on {dataset}", "Normalized location error threshold",
                         "Precision")
             written.append(report_dir / "norm_precision_plot.png")
     elif kind == "got10k":
         _curve_plot(report_dir / "success_plot.png", np.linspace(0, 1, 101),
-                    [(s.tracker, s.details.success, s.summary["ao"]) for s in scores],
+                    [(s.tracker, _details(s, GOT10kResult).success, s.summary["ao"]) for s in scores],
                     f"Success plots on {dataset}", "Overlap threshold", "Success rate")
         written.append(report_dir / "success_plot.png")
     else:
         plt, fig, ax = _figure()
         for s in scores:
-            curve = s.details.curve
+            curve = _details(s, VOTResult).curve
             ax.plot(np.arange(len(curve)), curve, linewidth=2, label=f"[{s.summary['eao']:.3f}] {s.tracker}")
         ax.set(title=f"Expected overlap curves on {dataset}", xlabel="Sequence length", ylabel="Expected overlap",
                ylim=(0, 1.0))
         ax.grid(True, linestyle=":")
         ax.legend(fontsize=8)
         fig.tight_layout()
-        fig.savefig(report_dir / "eao_curve.png")
+        _save_figure(fig, report_dir / "eao_curve.png")
         plt.close(fig)
         written.append(report_dir / "eao_curve.png")
     attrs = sorted({a for s in scores for a in s.by_attribute})

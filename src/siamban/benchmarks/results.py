@@ -13,7 +13,6 @@ run would take for finished.
 
 from __future__ import annotations
 
-import os
 import re
 import zipfile
 from pathlib import Path
@@ -23,18 +22,9 @@ import numpy as np
 
 from siamban.benchmarks.datasets.base import Benchmark, Sequence
 from siamban.errors import InputError
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+from siamban.io.annotations import read_rows
+from siamban.io.archive import read_zip_texts
+from siamban.io.atomic import atomic_path, write_text_atomic
 
 
 def format_box(box: Seq[float]) -> str:
@@ -45,7 +35,9 @@ def tracker_dir(results_dir: Path, dataset: str, tracker: str) -> Path:
     return Path(results_dir) / dataset / tracker
 
 
-def result_paths(benchmark: Benchmark, results_dir: Path, tracker: str, seq: Sequence, experiment: str = "baseline"):
+def result_paths(
+    benchmark: Benchmark, results_dir: Path, tracker: str, seq: Sequence, experiment: str = "baseline"
+) -> tuple[Path, Path]:
     """(result file, time file) of ``seq`` for ``benchmark``'s protocol."""
     root = tracker_dir(results_dir, benchmark.name, tracker)
     if benchmark.protocol == "vot":
@@ -57,59 +49,28 @@ def result_paths(benchmark: Benchmark, results_dir: Path, tracker: str, seq: Seq
     return root / f"{seq.name}.txt", root / "times" / f"{seq.name}_time.txt"
 
 
-def is_complete(path: Path, frames: int) -> bool:
-    """Whether a result file exists with one line per frame (resumed runs skip such sequences)."""
-    if not path.is_file():
-        return False
-    with open(path) as f:
-        return sum(1 for line in f if line.strip()) == frames
-
-
 def write_boxes(path: Path, boxes: np.ndarray) -> None:
-    write_atomic(path, "".join(format_box(b) + "\n" for b in np.asarray(boxes)))
+    write_text_atomic(path, "".join(format_box(b) + "\n" for b in np.asarray(boxes)))
 
 
 def write_times(path: Path, times: Iterable[float]) -> None:
-    write_atomic(path, "".join(f"{t:.6f}\n" for t in times))
+    write_text_atomic(path, "".join(f"{t:.6f}\n" for t in times))
 
 
 def write_trajectory(path: Path, trajectory: Seq[Seq[float]]) -> None:
     """A VOT trajectory: codes as integers, regions as comma-separated floats."""
     lines = [f"{int(r[0])}" if len(r) == 1 else format_box(r) for r in trajectory]
-    write_atomic(path, "".join(line + "\n" for line in lines))
-
-
-def _parse_line(path: Path, number: int, line: str, widths: Seq[int]) -> list[float]:
-    parts = [p for p in re.split(r"[,\t ]+", line.strip()) if p]
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise InputError(f"{path}:{number}: not a list of numbers: {line.strip()[:60]!r}") from None
-    if len(values) not in widths:
-        raise InputError(f"{path}:{number}: expected {' or '.join(map(str, widths))} values, got {len(values)}")
-    return values
+    write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
 def read_boxes(path: Path) -> np.ndarray:
     """A one-pass result file as an (N, 4) array (comma, tab or space separated)."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: result file not found")
-    rows = [_parse_line(path, i, line, (4,)) for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
-    if not rows:
-        raise InputError(f"{path}: result file is empty")
-    return np.asarray(rows, dtype=np.float64)
+    return np.asarray(read_rows(path, (4,), InputError, "result"), dtype=np.float64)
 
 
 def read_trajectory(path: Path) -> list[list[float]]:
     """A VOT result file as a list of codes ``[1]``/``[0]``/``[2]`` and regions."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: result file not found")
-    traj = [_parse_line(path, i, line, (1, 4, 6, 8)) for i, line in enumerate(path.read_text().splitlines(), 1) if line.strip()]
-    if not traj:
-        raise InputError(f"{path}: result file is empty")
-    return traj
+    return read_rows(path, (1, 4, 6, 8), InputError, "result")
 
 
 def read_vot_repetitions(folder: Path, name: str) -> list[list[list[float]]]:
@@ -164,10 +125,7 @@ def _submission_files(path: Path) -> dict[str, str]:
             if p.is_file():
                 files[p.relative_to(path).as_posix()] = p.read_text(errors="replace")
     elif path.is_file() and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            for info in z.infolist():
-                if not info.is_dir():
-                    files[info.filename.lstrip("./")] = z.read(info).decode(errors="replace")
+        files = {name.lstrip("./"): text for name, text in read_zip_texts(path).items()}
     else:
         raise InputError(f"{path}: neither a folder nor a zip file")
     files = {k: v for k, v in files.items() if not k.split("/")[-1].startswith(".") and "__MACOSX" not in k}
@@ -251,9 +209,7 @@ def make_submission(folder: Path) -> Path:
     packs it) into ``<folder>.zip`` next to it; return the archive's path."""
     folder = Path(folder)
     archive = folder.with_suffix(".zip")
-    tmp = archive.with_name(f".{archive.name}.{os.getpid()}.tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
+    with atomic_path(archive) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         for path in sorted(folder.rglob("*.txt")):
             z.write(path, path.relative_to(folder).as_posix())
-    os.replace(tmp, archive)
     return archive

@@ -13,14 +13,17 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence as Seq
 
 import numpy as np
-import torch
 
 from siamban.config import SiamBANConfig, TrackConfig, resolve_config, with_tracker_preset
 from siamban.errors import ConfigError, InputError
+from siamban.inference.optimize import Precision
 from siamban.tracker.tracker import TrackResult
 
 #: TRACK fields a factory accepts as overrides (the ones ``siamban tune`` searches, and the lost-target settings).
-TUNABLE = ("penalty_k", "window_influence", "lr", "lost_score", "lost_frames", "lost_instance_size")
+TUNABLE = (
+    "penalty_k", "window_influence", "lr", "lost_score", "lost_frames", "lost_instance_size", "small_target_size",
+    "small_instance_size",
+)
 
 
 def with_track_overrides(track: TrackConfig, overrides: Mapping[str, float] | None) -> TrackConfig:
@@ -41,7 +44,7 @@ class SiamBANFactory:
     weights: str | Path
     preset: str | None = None
     device: str | None = None
-    precision: str = "fp32"
+    precision: Precision = "fp32"
     optimize: bool = True
     _loaded: Any = field(default=None, init=False, repr=False, compare=False)
 
@@ -55,15 +58,15 @@ class SiamBANFactory:
         return with_tracker_preset(cfg, self.preset) if self.preset else cfg
 
     def __call__(self, overrides: Mapping[str, float] | None = None):
-        from siamban.api import crops_on_device, inference_network
+        from siamban.api import crops_on_device, inference_network, resolve_device
         from siamban.models import build_model, load_weights
-        from siamban.tracker import SiamBANTracker, default_device
+        from siamban.tracker import SiamBANTracker
 
-        device = torch.device(self.device) if self.device else default_device()
+        device = resolve_device(self.device)
         if self._loaded is None:
             cfg = self.resolved_config()
             model = load_weights(build_model(cfg), self.weights).eval().to(device)
-            self._loaded = (cfg, inference_network(model, cfg, self.precision, self.optimize))  # type: ignore[arg-type]
+            self._loaded = (cfg, inference_network(model, cfg, self.precision, self.optimize))
         cfg, network = self._loaded
         track = with_track_overrides(cfg.track, overrides)
         return SiamBANTracker(network, track, stride=cfg.point.stride, device=device,
@@ -92,7 +95,8 @@ class OpenCVTracker:
 
     def init(self, image: np.ndarray, box_xywh: Seq[float]) -> None:
         self._tracker = self._create()
-        self._box = tuple(float(v) for v in box_xywh)  # type: ignore[assignment]
+        x, y, w, h = (float(v) for v in box_xywh)
+        self._box = (x, y, w, h)
         self._tracker.init(image, tuple(int(round(v)) for v in box_xywh))
 
     def track(self, image: np.ndarray) -> TrackResult:
@@ -101,7 +105,8 @@ class OpenCVTracker:
         ok, box = self._tracker.update(image)
         if not ok:
             return TrackResult(box=self._box, score=0.0)
-        self._box = tuple(float(v) for v in box)  # type: ignore[assignment]
+        x, y, w, h = (float(v) for v in box)
+        self._box = (x, y, w, h)
         return TrackResult(box=self._box, score=1.0)
 
 

@@ -27,11 +27,12 @@ import yaml
 
 from siamban.benchmarks.datasets.base import Benchmark
 from siamban.benchmarks.evaluate import evaluate_benchmark
-from siamban.benchmarks.results import is_complete, result_paths, write_atomic
-from siamban.benchmarks.runners.run import Job, RunOptions, run_jobs
+from siamban.benchmarks.results import result_paths
+from siamban.benchmarks.runners.run import Job, RunOptions, is_finished, run_jobs
 from siamban.benchmarks.trackers import with_track_overrides
 from siamban.config import SiamBANConfig, config_to_dict, save_config
 from siamban.errors import InputError
+from siamban.io.atomic import write_text_atomic
 from siamban.tracker.sequence import SingleTargetTracker
 
 METHODS = ("random", "grid")
@@ -168,8 +169,8 @@ def tune(
     jobs, remaining = [], {}
     for trial in todo:
         missing = [s for s in benchmark
-                   if not is_complete(result_paths(benchmark, results_dir, trial.name, s, options.experiment)[0],
-                                      len(s))]
+                   if not is_finished(result_paths(benchmark, results_dir, trial.name, s, options.experiment)[0],
+                                      len(s), benchmark.protocol)]
         jobs += [Job(seq, trial.name, trial.params) for seq in missing]
         remaining[trial.name] = len(missing)
     by_name = {t.name: t for t in todo}
@@ -217,7 +218,8 @@ def write_best(out_dir: Path, base_config: SiamBANConfig, best: Mapping) -> tupl
     full = Path(out_dir) / "best.yaml"
     save_config(cfg, full, header=header)
     section = Path(out_dir) / "best_track.yaml"
-    write_atomic(section, f"# {header}\n" + yaml.safe_dump({"TRACK": config_to_dict(cfg)["TRACK"]}, sort_keys=False))
+    track_yaml = yaml.safe_dump({"TRACK": config_to_dict(cfg)["TRACK"]}, sort_keys=False)
+    write_text_atomic(section, f"# {header}\n{track_yaml}")
     return full, section
 
 
@@ -226,5 +228,5 @@ def iter_trials(records: list[dict]) -> Iterator[str]:
     for r in records:
         p = r["params"]
         score = "-" if r["score"] is None else f"{r['score']:.4f}"
-        yield (f"{r['trial']:5d}  {p.get('penalty_k', float('nan')):9.4f}  {p.get('window_influence', float('nan')):16.4f}"
-               f"  {p.get('lr', float('nan')):6.4f}  {score}")
+        yield (f"{r['trial']:5d}  {p.get('penalty_k', float('nan')):9.4f}  "
+               f"{p.get('window_influence', float('nan')):16.4f}  {p.get('lr', float('nan')):6.4f}  {score}")

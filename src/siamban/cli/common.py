@@ -62,4 +62,4 @@ def parse_box(text: str) -> tuple[float, float, float, float]:
         raise InputError(f"--init {text!r}: expected four numbers x,y,w,h") from None
     if len(values) != 4:
         raise InputError(f"--init {text!r}: expected four numbers x,y,w,h, got {len(values)}")
-    return values  # type: ignore[return-value]
+    return values

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 import numpy as np
 
 from siamban.assets import sample_clip
 from siamban.cli.common import add_backend_option, add_model_options, tracker_from_args
 from siamban.cli.track import track_to_files
-from siamban.data.annotations import read_groundtruth, valid_boxes
+from siamban.io.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
 from siamban.io import open_frames
+from siamban.io.atomic import check_output_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,9 +24,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    out = check_output_dir(args.output, "-o")
     clip = sample_clip()
-    out = Path(args.output)
-    out.mkdir(parents=True, exist_ok=True)
     source = open_frames(str(clip.video))
     tracker = tracker_from_args(args)
     boxes_path, video_path = out / "sample_boxes.txt", out / "sample_tracked.mp4"

@@ -1,5 +1,6 @@
 """``siamban eval --dataset OTB100 --dataset-root DIR --results-dir results``: score every tracker's result folder,
-print the comparison table, write plots and a Markdown/JSON summary; ``--check-submission`` validates a GOT-10k upload."""
+print the comparison table, write plots and a Markdown/JSON summary; ``--check-submission`` validates a GOT-10k
+upload."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from siamban.benchmarks import check_submission, evaluate_benchmark, load_benchm
 from siamban.benchmarks.datasets import LOADERS
 from siamban.benchmarks.report import markdown_table
 from siamban.errors import InputError
+from siamban.io.archive import check_zip_sizes
+from siamban.io.atomic import check_output_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--experiment", choices=("baseline", "realtime"), default="baseline",
                    help="VOT experiment to score (default: %(default)s)")
     p.add_argument("--check-submission", metavar="PATH",
-                   help="validate a GOT-10k submission folder or zip (with --dataset/--dataset-root: against the split)")
+                   help="validate a GOT-10k submission folder or zip "
+                        "(with --dataset/--dataset-root: against the split)")
     p.set_defaults(func=run)
 
 
@@ -38,6 +42,8 @@ def _check(args: argparse.Namespace) -> int:
     path = Path(args.check_submission)
     if not path.exists():
         raise InputError(f"{path}: no such folder or zip")
+    if path.is_file():
+        check_zip_sizes(path)  # a zip bomb is refused before any member is decompressed into memory
     problems, count = check_submission(path, benchmark)
     for problem in problems:
         print(f"{path}: {problem}")
@@ -54,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
         return _check(args)
     if not args.dataset or not args.dataset_root:
         raise InputError("give --dataset and --dataset-root (or --check-submission PATH)")
+    if args.report_dir:
+        check_output_dir(args.report_dir, "--report-dir")
     benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences, roles=args.role)
     scores = evaluate_benchmark(benchmark, args.results_dir, args.trackers, args.toolkit, args.experiment)
     evaluator = f"siamban eval ({args.toolkit} conventions"

@@ -7,6 +7,7 @@ import argparse
 
 from siamban.api import load_model
 from siamban.export import DEFAULT_OPSET, export_onnx, import_onnxruntime
+from siamban.io.atomic import check_output_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run_onnx(args: argparse.Namespace) -> int:
+    check_output_dir(args.out_dir, "OUT_DIR")  # before the export and its check, not after
     if not args.no_check:
         import_onnxruntime()  # the install hint before the export, not after it
     cfg, model = load_model(args.config, args.weights)

@@ -6,6 +6,7 @@ import argparse
 
 from siamban.data.prepare import prepare_dataset
 from siamban.data.raw import RAW_FORMATS
+from siamban.io.atomic import check_output_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -26,6 +27,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out_dir, "OUT_DIR")
     summary = prepare_dataset(
         args.dataset, args.raw_dir, args.out_dir, workers=args.workers, progress=not args.no_progress
     )

@@ -6,8 +6,15 @@ import argparse
 from dataclasses import fields
 
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
+from siamban.errors import InputError
+from siamban.io.atomic import check_output_dir
 
 #: SyntheticConfig fields settable from the command line (ints and floats; the rest keep their defaults).
+#: Largest frame side and area: a frame is held in memory several times over while it is drawn (100000 x 100000
+#: would ask for tens of GB); 8192 px and 4096 x 4096 px cover every tracking benchmark's frames.
+MAX_SIDE = 8192
+MAX_PIXELS = 4096 * 4096
+
 _OPTIONS = ("width", "height", "length", "max_speed", "max_rotation", "distractors", "occlusions", "full_occlusions",
             "exits", "noise", "illumination")
 
@@ -33,6 +40,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if max(args.width, args.height) > MAX_SIDE or args.width * args.height > MAX_PIXELS:
+        raise InputError(f"--width {args.width} --height {args.height}: frames are limited to {MAX_SIDE} px a side "
+                         f"and {MAX_PIXELS // 1_000_000} megapixels (4096x4096) so a sequence fits in memory")
+    if args.count < 1:
+        raise InputError(f"--count {args.count}: must be at least 1")
+    check_output_dir(args.output, "OUT_DIR")
     config = SyntheticConfig(
         image_dir=args.image_dir,
         target_area=(args.target_area_min, args.target_area_max),

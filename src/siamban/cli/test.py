@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from siamban.api import resolve_model
+from siamban.api import resolve_device, resolve_model
 from siamban.benchmarks import RunOptions, load_benchmark, run_benchmark
 from siamban.benchmarks.datasets import LOADERS
 from siamban.benchmarks.results import check_submission, make_submission
@@ -17,6 +17,7 @@ from siamban.benchmarks.runners import BatchedFactory
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.cli.common import add_model_options
 from siamban.errors import InputError
+from siamban.io.atomic import check_output_dir
 
 
 def add_dataset_options(p: argparse.ArgumentParser) -> None:
@@ -51,6 +52,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.results_dir, "--results-dir")  # before minutes of tracking, not after
+    if args.experiment == "realtime" and not (0 < args.fps < float("inf")):
+        raise InputError(f"--fps {args.fps:g}: the real-time frame rate must be a positive number")
+    if not args.opencv:
+        resolve_device(args.device)
+    factory: OpenCVFactory | SiamBANFactory
     if args.opencv:
         factory, name = OpenCVFactory(args.opencv), f"opencv-{args.opencv}"
     else:
@@ -62,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     options = RunOptions(experiment=args.experiment, fps=args.fps)
     batch = None
     if args.batch > 0:
-        if args.opencv:
+        if not isinstance(factory, SiamBANFactory):  # --opencv
             raise InputError("--batch runs SiamBAN only (OpenCV trackers run one at a time)")
         batch = BatchedFactory(factory, args.batch)
     summary = run_benchmark(benchmark, factory, args.results_dir, name, workers=args.workers, options=options,

@@ -12,9 +12,11 @@ import numpy as np
 from tqdm import tqdm
 
 from siamban.cli.common import add_backend_option, add_model_options, parse_box, tracker_from_args
-from siamban.errors import InputError
+from siamban.errors import InputError, OutputError
 from siamban.geometry import check_box_xywh
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
+from siamban.io.atomic import check_output_file
+from siamban.io.writers import VIDEO_SUFFIXES
 from siamban.tracker.sequence import SingleTargetTracker, track_frames
 
 
@@ -37,28 +39,33 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    source = open_frames(args.input)
     if args.init is None and not args.show:
         raise InputError("no first box: give --init x,y,w,h (or --show to draw it)")
-    init_box = parse_box(args.init) if args.init else None
+    init_box = parse_box(args.init) if args.init is not None else None  # "--init=" is an error, not "draw it"
+    if args.start_frame < 0:
+        raise InputError(f"--start-frame {args.start_frame}: must be 0 or more")
+    source = open_frames(args.input)
+    output = check_output_file(args.output or f"{source.name}_boxes.txt", "-o")  # every output before any work
+    if args.video:
+        check_output_file(args.video, "--video", VIDEO_SUFFIXES)
+        if Path(args.video).resolve() == output.resolve():
+            raise InputError(f"--video {args.video}: the same file as the box file -o")
     tracker = tracker_from_args(args)
-    output = Path(args.output or f"{source.name}_boxes.txt")
 
     viewer = None
     if args.show:
         from siamban.io.viewer import Viewer
 
         viewer = Viewer(f"siamban - {source.name}")
-    if args.start_frame < 0:
-        raise InputError(f"--start-frame {args.start_frame}: must be 0 or more")
     frames = iter(source)
-    first = None
-    for _ in range(args.start_frame + 1):
-        first = next(frames, None)
-        if first is None:
-            raise InputError(f"{args.input}: has no frame {args.start_frame} to start from")
+    for _ in range(args.start_frame):
+        next(frames, None)
+    first = next(frames, None)
+    if first is None:
+        raise InputError(f"{args.input}: has no frame {args.start_frame} to start from")
     if init_box is None:
-        init_box = viewer.select_box(first)  # type: ignore[union-attr]
+        assert viewer is not None  # no --init means --show (checked above)
+        init_box = viewer.select_box(first)
     check_box_xywh(init_box, first.shape)  # before any output file is opened
 
     def all_frames():
@@ -100,7 +107,9 @@ def track_to_files(
     viewer: Any = None,
 ) -> TrackingSummary:
     """Track ``frames`` from ``init_box``, writing one ``x,y,w,h,score`` line per frame to ``boxes_path`` and, when
-    asked, an annotated video (green box and score; red "lost" box) and a live view; a progress bar shows frames/s."""
+    asked, an annotated video (green box and score; red "lost" box) and a live view; a progress bar shows frames/s.
+    Both files are written atomically: stopped early (Ctrl-C, a bad frame) they hold the frames tracked so far;
+    when writing fails (a full disk) neither replaces what was there before."""
     summary = TrackingSummary()
     video = None
     progress = tqdm(total=total, unit="frame", desc=name, dynamic_ncols=True)
@@ -109,7 +118,8 @@ def track_to_files(
         with BoxWriter(boxes_path) as boxes:
             for _index, frame, result in track_frames(tracker, frames, init_box):
                 boxes.write(result.box, result.score)
-                summary.boxes.append(tuple(result.box))
+                x, y, w, h = result.box
+                summary.boxes.append((x, y, w, h))
                 summary.lost += result.lost
                 progress.update(1)
                 if video_path or viewer:
@@ -121,11 +131,20 @@ def track_to_files(
                         video.write(canvas)
                     if viewer and not viewer.show(canvas):
                         break
+    except BaseException as exc:
+        if video is not None and not isinstance(exc, (OutputError, OSError)):
+            try:
+                video.close()  # the frames tracked so far, as the box file keeps them
+            except OutputError:
+                pass  # the error that stopped tracking is the one to report
+        elif video is not None:
+            video.discard()
+        raise
     finally:
         summary.seconds = time.perf_counter() - began
         progress.close()
-        if video is not None:
-            video.close()
         if viewer is not None:
             viewer.close()
+    if video is not None:
+        video.close()
     return summary

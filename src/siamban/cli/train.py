@@ -12,6 +12,7 @@ from pathlib import Path
 
 from siamban.config import SiamBANConfig, resolve_config
 from siamban.errors import ConfigError
+from siamban.io.atomic import check_output_dir
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from siamban.training import train
 
     cfg = apply_overrides(resolve_config(args.config), args)
-    run_dir = Path(args.output or Path("runs") / cfg.meta_arc)
+    run_dir = check_output_dir(args.output or Path("runs") / cfg.meta_arc, "-o")
     dataset = build_pair_dataset(cfg, seed=cfg.train.seed)
     summary = train(cfg, dataset, run_dir, resume=args.resume, device=args.device, progress=not args.no_progress)
     if summary.rank == 0 and summary.epochs:

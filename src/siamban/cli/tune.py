@@ -13,7 +13,9 @@ from siamban.benchmarks.trackers import SiamBANFactory
 from siamban.benchmarks.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
 from siamban.cli.common import add_model_options
 from siamban.cli.test import benchmark_from_args
+from siamban.api import resolve_device
 from siamban.errors import InputError
+from siamban.io.atomic import check_output_dir
 
 #: Roles that mark report-only sequences: tuning on them is refused without --allow-test-split.
 TEST_ROLES = ("heldout", "test")
@@ -38,7 +40,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
     p.add_argument("--out", required=True, help="output folder: trials.jsonl, results/, best.yaml")
     p.add_argument("--method", choices=METHODS, default="random", help="search method (default: %(default)s)")
-    p.add_argument("--budget", type=int, default=20, help="number of trials (grid: k**3 <= budget) (default: %(default)s)")
+    p.add_argument("--budget", type=int, default=20,
+                   help="number of trials (grid: k**3 <= budget) (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="random-search seed (default: %(default)s)")
     defaults = SearchSpace()
     for name, (low, high) in defaults.ranges().items():
@@ -54,6 +57,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_dir(args.out, "--out")
+    resolve_device(args.device)
     config, weights = resolve_model(args.config, args.weights)
     benchmark = benchmark_from_args(args)
     roles = sorted({s.meta["role"] for s in benchmark if s.meta.get("role") in TEST_ROLES})

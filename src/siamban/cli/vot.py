@@ -8,6 +8,8 @@ Everything we print goes to stderr: stdout carries the protocol.
 from __future__ import annotations
 
 import argparse
+import contextlib
+from typing import Protocol, Sequence
 
 from siamban.cli.common import add_model_options, tracker_from_args
 from siamban.errors import InputError
@@ -22,16 +24,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def region_to_xywh(region: object) -> list[float]:
+class TraxRegion(Protocol):
+    """What ``region_to_xywh`` reads of a ``trax.region`` rectangle (``bounds``) or polygon (``size``, points)."""
+
+    @property
+    def type(self) -> str: ...
+
+    def bounds(self) -> Sequence[float]: ...
+
+    def size(self) -> int: ...
+
+    def __getitem__(self, index: int) -> Sequence[float]: ...
+
+
+def region_to_xywh(region: TraxRegion) -> list[float]:
     """A TraX rectangle or polygon as an (x, y, w, h) box."""
     from trax.region import Region
 
-    if region.type == Region.RECTANGLE:  # type: ignore[attr-defined]
-        return [float(v) for v in region.bounds()]  # type: ignore[attr-defined]
-    if region.type == Region.POLYGON:  # type: ignore[attr-defined]
-        points = [c for i in range(region.size()) for c in region[i]]  # type: ignore[attr-defined]
+    if region.type == Region.RECTANGLE:
+        return [float(v) for v in region.bounds()]
+    if region.type == Region.POLYGON:
+        points = [c for i in range(region.size()) for c in region[i]]
         return polygon_to_xywh(points).tolist()
-    raise InputError(f"TraX region of type {region.type!r} is not supported (rectangle or polygon)")  # type: ignore
+    raise InputError(f"TraX region of type {region.type!r} is not supported (rectangle or polygon)")
 
 
 def _image_path(images: dict) -> str:
@@ -41,20 +56,37 @@ def _image_path(images: dict) -> str:
     return image.path()
 
 
+def _trax_detail(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
 def run(args: argparse.Namespace) -> int:
     try:
-        from trax import Image, Region, Server, TraxStatus
+        from trax import Image, Region, Server, TraxException, TraxStatus
         from trax.region import Rectangle
     except ImportError:
         raise InputError("siamban vot needs the TraX library: pip install 'siamban[vot]' (vot-trax)") from None
     tracker = tracker_from_args(args)
-    with Server([Region.RECTANGLE, Region.POLYGON], [Image.PATH], tracker_name=args.name) as server:
+    try:
+        # not ``with Server(...)``: its exit prints a traceback for every error
+        server = Server([Region.RECTANGLE, Region.POLYGON], [Image.PATH], tracker_name=args.name)
+    except TraxException as exc:
+        raise InputError(f"TraX protocol: cannot start the session ({_trax_detail(exc)})") from None
+    reason = None
+    try:
         while True:
-            request = server.wait()
+            try:
+                request = server.wait()
+            except TraxException as exc:
+                raise InputError(f"TraX protocol: no valid request on stdin ({_trax_detail(exc)}; the input closed "
+                                 "or a line is not TraX); siamban vot is started by a TraX client such as the "
+                                 "VOT toolkit") from None
             if request.type in (TraxStatus.QUIT, TraxStatus.ERROR):
                 break
             image = read_image(_image_path(request.image))
             if request.type == TraxStatus.INITIALIZE:
+                if not request.objects:
+                    raise InputError("TraX initialize request carries no object region")
                 region, _properties = request.objects[0]
                 box = region_to_xywh(region)
                 tracker.init(image, box)
@@ -63,4 +95,13 @@ def run(args: argparse.Namespace) -> int:
                 result = tracker.track(image)
                 confidence = 0.0 if result.lost else result.score
                 server.status([(Rectangle.create(*result.box), {"confidence": confidence})])
+    except TraxException as exc:  # sending a status failed: the client left
+        reason = f"TraX protocol: {_trax_detail(exc)}"
+        raise InputError(reason) from None
+    except BaseException as exc:
+        reason = str(exc) or type(exc).__name__
+        raise
+    finally:
+        with contextlib.suppress(TraxException):
+            server.quit(reason=reason)
     return 0

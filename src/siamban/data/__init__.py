@@ -1,4 +1,5 @@
-"""Training data: dataset preparation, one dataset interface, the pair sampler, augmentation, labels and generated sequences.
+"""Training data: dataset preparation, one dataset interface, the pair sampler, augmentation, labels and generated
+sequences.
 
 ``build_pair_dataset(cfg)`` gives the ``torch.utils.data.Dataset`` of training pairs the trainer consumes;
 ``prepare_dataset`` (``siamban prepare``) converts raw releases into the prepared layout it reads.
@@ -8,8 +9,6 @@ from siamban.data.augmentation import Augmentation
 from siamban.data.crop import CROP_SIZE, box_in_context_crop, context_crop, warp_crop
 from siamban.data.datasets import (
     FullFrameDataset,
-    MemoryDataset,
-    MemorySequence,
     PreparedDataset,
     SequenceFolderDataset,
     TrackingDataset,
@@ -25,8 +24,6 @@ __all__ = [
     "Augmentation",
     "FrameRef",
     "FullFrameDataset",
-    "MemoryDataset",
-    "MemorySequence",
     "PairDataset",
     "PairSampler",
     "PairSpec",

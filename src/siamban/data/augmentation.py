@@ -7,13 +7,13 @@ caller's generator; the geometry is in pure functions so that it can be checked 
 
 from __future__ import annotations
 
-from typing import Sequence
 
 import cv2
 import numpy as np
 
 from siamban.config import AugmentationConfig
 from siamban.data.crop import warp_crop
+from siamban.geometry import FloatSequence
 
 #: The fixed colour PCA matrix of the official code (rows applied to N(0, 1) draws; result is RGB order).
 RGB_VAR = np.array(
@@ -48,7 +48,7 @@ def jitter_window(
     return np.array([x1 + dx, y1 + dy, x2 + dx, y2 + dy]), (sx, sy)
 
 
-def box_in_window(box_xyxy: Sequence[float], window: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
+def box_in_window(box_xyxy: FloatSequence, window: np.ndarray, scale_xy: tuple[float, float]) -> np.ndarray:
     """A box in the image -> the same box in the patch warped from ``window`` (the official mapping)."""
     box = np.asarray(box_xyxy, dtype=np.float64)
     sx, sy = scale_xy
@@ -73,7 +73,7 @@ class Augmentation:
     def __call__(
         self,
         image: np.ndarray,
-        box_xyxy: Sequence[float],
+        box_xyxy: FloatSequence,
         size: int,
         rng: np.random.Generator,
         gray: bool = False,
@@ -90,7 +90,7 @@ class Augmentation:
         window, applied = jitter_window((image.shape[1], image.shape[0]), size, scale, (u[2] * cfg.shift,
                                                                                        u[3] * cfg.shift))
         box = box_in_window(box_xyxy, window, applied)
-        patch = warp_crop(image, window, size).astype(np.float32)
+        patch: np.ndarray = warp_crop(image, window, size).astype(np.float32)
         draws = rng.random(3)
         noise = rng.standard_normal(3)
         if cfg.color > draws[0]:

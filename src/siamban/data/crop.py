@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from siamban.errors import InputError
-from siamban.geometry import context_size
+from siamban.geometry import FloatSequence, context_size
 
 #: Side of the prepared crops (``crop511``) and of the on-the-fly crops.
 CROP_SIZE = 511
@@ -26,7 +26,7 @@ CONTEXT_AMOUNT = 0.5
 
 def warp_crop(
     image: np.ndarray,
-    window_xyxy: Sequence[float],
+    window_xyxy: FloatSequence,
     out_size: int,
     pad_color: Sequence[float] = (0.0, 0.0, 0.0),
 ) -> np.ndarray:
@@ -47,7 +47,7 @@ def warp_crop(
 
 
 def context_window(
-    box_xyxy: Sequence[float],
+    box_xyxy: FloatSequence,
     out_size: int = CROP_SIZE,
     exemplar_size: int = 127,
     context_amount: float = CONTEXT_AMOUNT,
@@ -61,7 +61,7 @@ def context_window(
 
 def context_crop(
     image: np.ndarray,
-    box_xyxy: Sequence[float],
+    box_xyxy: FloatSequence,
     out_size: int = CROP_SIZE,
     exemplar_size: int = 127,
     context_amount: float = CONTEXT_AMOUNT,

@@ -14,12 +14,12 @@ at most ``neg_num`` points inside the positive region as negative and nothing el
 
 from __future__ import annotations
 
-from typing import Sequence
 
 import numpy as np
 
 from siamban.config import TrainConfig
 from siamban.errors import ConfigError
+from siamban.geometry import FloatSequence
 
 LABEL_SHAPES = ("ellipse", "circle", "rectangle")
 
@@ -32,7 +32,7 @@ def label_points(search_size: int, output_size: int, stride: int) -> np.ndarray:
     return np.stack([xs, ys]).astype(np.float32)
 
 
-def label_regions(box_xyxy: Sequence[float], points: np.ndarray, shape: str) -> tuple[np.ndarray, np.ndarray]:
+def label_regions(box_xyxy: FloatSequence, points: np.ndarray, shape: str) -> tuple[np.ndarray, np.ndarray]:
     """Boolean (S, S) masks: inside the positive region, and outside the negative boundary."""
     x1, y1, x2, y2 = (float(v) for v in box_xyxy)
     cx, cy, w, h = (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1
@@ -58,7 +58,7 @@ def _keep_at_most(mask: np.ndarray, count: int, rng: np.random.Generator) -> tup
 
 
 def assign_labels(
-    box_xyxy: Sequence[float],
+    box_xyxy: FloatSequence,
     points: np.ndarray,
     train: TrainConfig,
     shape: str,

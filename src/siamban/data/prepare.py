@@ -26,10 +26,11 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from siamban.data.annotations import Problem
+from siamban.io.annotations import Problem
 from siamban.data.crop import CROP_SIZE, context_crop
-from siamban.data.raw import RawFormat, Unit, raw_format
+from siamban.data.raw import FrameTargets, RawFormat, Unit, raw_format
 from siamban.errors import DatasetError
+from siamban.io.atomic import write_bytes_atomic, write_text_atomic
 
 CROP_FOLDER = f"crop{CROP_SIZE}"
 
@@ -134,21 +135,14 @@ def _write_outputs(
             summary.boxes += sum(len(frames) for frames in record["tracks"].values())
     for split, index in by_split.items():
         path = out_dir / fmt.index_name(split)
-        write_atomic(path, json.dumps(index, sort_keys=True, indent=1).encode())
+        write_text_atomic(path, json.dumps(index, sort_keys=True, indent=1))
         summary.index_files[split] = (path, len(index))
     problems_file = out_dir / f"prepare_{fmt.name}_problems.txt"
     if summary.problems:
-        write_atomic(problems_file, "".join(f"{p}\n" for p in summary.problems).encode())
+        write_text_atomic(problems_file, "".join(f"{p}\n" for p in summary.problems))
         summary.problems_file = problems_file
     elif problems_file.exists():
         problems_file.unlink()
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file next to ``path``, then rename it over ``path``."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _read_journal(path: Path) -> dict[tuple[str, str], dict]:
@@ -192,35 +186,43 @@ def _prepare_unit(dataset: str, crop_root: str, exemplar_size: int, unit: Unit) 
     problems, dropped = list(result.problems), Counter(result.dropped)
     tracks: dict[str, dict[str, list[float]]] = {}
     written = existing = 0
-    for frame in result.frames:
+
+    def need(frame: FrameTargets) -> bool:
+        return bool(
+            frame.normalized or fmt.inside_frame_only
+            or not all((video_dir / crop_name(frame.frame, t.track)).exists() for t in frame.targets)
+        )
+
+    for frame, image in fmt.frame_images(unit, result.frames, need):
         paths = [video_dir / crop_name(frame.frame, t.track) for t in frame.targets]
-        image = None
-        if frame.normalized or fmt.inside_frame_only or not all(p.exists() for p in paths):
-            image = cv2.imread(frame.image, cv2.IMREAD_COLOR)
-            if image is None:
-                state = "unreadable" if Path(frame.image).exists() else "missing"
-                problems.append(Problem(frame.image, f"{state} image (annotated at {frame.targets[0].where})"))
-                continue
+        if image is None and need(frame):
+            state = "unreadable" if Path(frame.image).exists() or "#" in frame.image else "missing"
+            problems.append(Problem(frame.image, f"{state} image (annotated at {frame.targets[0].where})"))
+            continue
         for target, path in zip(frame.targets, paths):
             box = np.asarray(target.box, dtype=np.float64)
             if frame.normalized:
-                box = box * np.array([image.shape[1], image.shape[0]] * 2)  # type: ignore[union-attr]
+                assert image is not None  # need(frame) holds for a normalized frame: it was read
+                box = box * np.array([image.shape[1], image.shape[0]] * 2)
             if not (box[2] > box[0] and box[3] > box[1]):
                 dropped["zero-size boxes"] += 1
                 continue
-            if fmt.inside_frame_only and not _inside(box, image.shape):  # type: ignore[union-attr]
-                dropped["boxes leaving the frame"] += 1
-                continue
+            if fmt.inside_frame_only:
+                assert image is not None  # need(frame) holds for inside_frame_only: it was read
+                if not _inside(box, image.shape):
+                    dropped["boxes leaving the frame"] += 1
+                    continue
             if path.exists():
                 existing += 1
             else:
                 video_dir.mkdir(parents=True, exist_ok=True)
+                assert image is not None  # need(frame) holds while a crop is missing: it was read
                 crop = context_crop(image, box, CROP_SIZE, exemplar_size)
                 ok, data = cv2.imencode(".jpg", crop)
                 if not ok:  # pragma: no cover - OpenCV always encodes a uint8 BGR image
                     problems.append(Problem(str(path), "JPEG encoding failed"))
                     continue
-                write_atomic(path, data.tobytes())
+                write_bytes_atomic(path, data.tobytes(), durable=False)
                 written += 1
             tracks.setdefault(f"{target.track:02d}", {})[f"{frame.frame:06d}"] = [_number(v) for v in box]
     return {

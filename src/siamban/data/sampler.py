@@ -79,7 +79,7 @@ class PairSampler:
         if len(one_round) == 0:
             raise DatasetError("every dataset has NUM_USE 0: nothing to sample")
         total = len(self)
-        rounds = []
+        rounds: list[np.ndarray] = []
         while sum(len(r) for r in rounds) < total:
             rounds.append(one_round[rng.permutation(len(one_round))])
         entries = np.concatenate(rounds)[:total]

@@ -260,7 +260,6 @@ def _shape_mask(rng: np.random.Generator, shape: str, width: int, height: int) -
     """A float32 (height, width) mask in 0..1 whose filled part touches all four sides."""
     if shape == "rectangle":
         return np.ones((height, width), np.float32)
-    mask = np.zeros((height, width), np.uint8)
     if shape == "ellipse":
         # Supersampled so the edges are anti-aliased like the other shapes after warping.
         big = np.zeros((height * 4, width * 4), np.uint8)

@@ -71,12 +71,15 @@ class OnnxGraphs:
     opset: int
 
     def save(self, out_dir: str | Path) -> tuple[Path, Path]:
-        """Write ``template.onnx`` and ``track.onnx`` into ``out_dir`` (created); return their paths."""
+        """Write ``template.onnx`` and ``track.onnx`` into ``out_dir`` (created), atomically; return their paths."""
+        from siamban.io.atomic import atomic_write
+
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
         paths = out / TEMPLATE_FILE, out / TRACK_FILE
-        for path, data in zip(paths, (self.template, self.track)):
-            path.write_bytes(data)
+        # both graphs whole or neither: a full disk leaves no piece of a graph and no mismatched pair
+        with atomic_write(paths[0], "wb") as template, atomic_write(paths[1], "wb") as track:
+            template.write(self.template)
+            track.write(self.track)
         return paths
 
 
@@ -158,9 +161,13 @@ def _export(module: nn.Module, args: tuple[torch.Tensor, ...], inputs: list[str]
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         try:
+            # torch annotates ``f`` as a path, but the TorchScript exporter (dynamo=False) writes to a file object too
             torch.onnx.export(
-                module, args, buffer, dynamo=False, opset_version=opset, input_names=inputs, output_names=outputs,
-                dynamic_axes=dynamic, do_constant_folding=True,
+                module,
+                args,
+                buffer,  # type: ignore[arg-type]
+                dynamo=False, opset_version=opset, input_names=inputs, output_names=outputs, dynamic_axes=dynamic,
+                do_constant_folding=True,
             )
         except Exception as exc:  # the exporter raises many types; one clear line names the graph
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

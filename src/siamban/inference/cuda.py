@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from siamban.models.siamban import SiameseNetwork
+
 
 class CudaGraphStep(nn.Module):
     """``network`` (template / track interface) whose ``track`` replays a CUDA graph captured on first use.
@@ -15,14 +17,14 @@ class CudaGraphStep(nn.Module):
     (or while capturing is impossible) it simply calls ``network``.
     """
 
-    def __init__(self, network: nn.Module, warmup: int = 3) -> None:
+    def __init__(self, network: SiameseNetwork, warmup: int = 3) -> None:
         super().__init__()
         self.network = network
         self.warmup = warmup
         self._graph: torch.cuda.CUDAGraph | None = None
         self._shapes: tuple | None = None
         self._static_x: torch.Tensor | None = None
-        self._static_kernels: list[torch.Tensor] = []
+        self._static_kernels: tuple[torch.Tensor, ...] = ()
         self._kernels_source: tuple[torch.Tensor, ...] | None = None
         self._outputs: tuple[torch.Tensor, torch.Tensor] | None = None
 
@@ -47,7 +49,7 @@ class CudaGraphStep(nn.Module):
 
     def _capture(self, x: torch.Tensor, kernels: tuple[torch.Tensor, ...]) -> None:
         self._static_x = x.clone()
-        self._static_kernels = [k.clone() for k in kernels]
+        self._static_kernels = tuple(k.clone() for k in kernels)
         self._kernels_source = kernels
         side = torch.cuda.Stream()
         side.wait_stream(torch.cuda.current_stream())

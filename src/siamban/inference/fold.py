@@ -74,12 +74,14 @@ def fold_batchnorm(model: SiamBAN, exemplar_size: int = 127) -> SiamBAN:
     """
     fused = copy.deepcopy(model).eval()
     for conv_name, bn_name in conv_batchnorm_pairs(fused, exemplar_size):
-        conv: nn.Conv2d = fused.get_submodule(conv_name)
-        bn: nn.BatchNorm2d = fused.get_submodule(bn_name)
-        scale = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+        conv, bn = fused.get_submodule(conv_name), fused.get_submodule(bn_name)
+        assert isinstance(conv, nn.Conv2d) and isinstance(bn, nn.BatchNorm2d)  # what conv_batchnorm_pairs names
+        running_mean, running_var = bn.running_mean, bn.running_var
+        assert running_mean is not None and running_var is not None  # our models' BNs track running statistics
+        scale = bn.weight.double() / torch.sqrt(running_var.double() + bn.eps)
         bias = conv.bias.double() if conv.bias is not None else torch.zeros_like(scale)
         weight = conv.weight.double() * scale.reshape(-1, *([1] * (conv.weight.dim() - 1)))
-        new_bias = (bias - bn.running_mean.double()) * scale + bn.bias.double()
+        new_bias = (bias - running_mean.double()) * scale + bn.bias.double()
         conv.weight.copy_(weight.to(conv.weight.dtype))
         if conv.bias is None:
             conv.bias = nn.Parameter(new_bias.to(conv.weight.dtype), requires_grad=False)

@@ -80,14 +80,17 @@ class PackedConv2d(nn.Module):
 
 
 class PackedBottleneck(nn.Module):
-    """A folded ResNet bottleneck as three packed convolutions: ReLU fused into the first two, add + ReLU into the last."""
+    """A folded ResNet bottleneck as three packed convolutions: ReLU fused into the first two, add + ReLU into the
+    last."""
 
     def __init__(self, block: Bottleneck, pack: Callable[[nn.Conv2d, str], nn.Module]) -> None:
         super().__init__()
         self.conv1 = pack(block.conv1, "relu")
         self.conv2 = pack(block.conv2, "relu")
         self.conv3 = pack(block.conv3, "relu")
-        self.downsample = None if block.downsample is None else pack(block.downsample[0], "none")
+        shortcut = None if block.downsample is None else block.downsample[0]
+        assert shortcut is None or isinstance(shortcut, nn.Conv2d)  # ResNet shortcuts: a conv and its (folded) BN
+        self.downsample = None if shortcut is None else pack(shortcut, "none")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -180,7 +183,8 @@ def pack_for_cpu(
         if any(name.startswith(prefix + ".") for prefix in replaced):
             continue  # inside a block already rebuilt
         if isinstance(module, ResNetAtrous) and _is_identity(module, "bn1") and uses.get(id(module.relu)) == 1:
-            module.conv1, module.relu = pack(module.conv1, "relu"), nn.Identity()
+            set_submodule(module, "conv1", pack(module.conv1, "relu"))  # the ReLU is fused into the conv
+            set_submodule(module, "relu", nn.Identity())
         elif isinstance(module, Bottleneck) and _is_identity(module, "bn1", "bn2", "bn3"):
             shortcut = module.downsample
             if shortcut is None or (len(shortcut) == 2 and isinstance(shortcut[1], nn.Identity)):

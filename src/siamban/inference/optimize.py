@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 import torch
 from torch import nn
@@ -17,7 +17,10 @@ from torch import nn
 from siamban.errors import ConfigError
 from siamban.inference.fold import fold_batchnorm
 from siamban.inference.onednn import onednn_available, pack_for_cpu
-from siamban.models.siamban import SiamBAN
+from siamban.models.siamban import SiamBAN, SiameseNetwork
+
+if TYPE_CHECKING:
+    from siamban.inference.cuda import CudaGraphStep
 
 Precision = Literal["fp32", "bf16", "fp16"]
 PRECISIONS: tuple[str, ...] = get_args(Precision)
@@ -31,7 +34,7 @@ class InferenceModel(nn.Module):
     returns float32 maps.
     """
 
-    def __init__(self, model: nn.Module, dtype: torch.dtype, channels_last: bool) -> None:
+    def __init__(self, model: SiameseNetwork, dtype: torch.dtype, channels_last: bool) -> None:
         super().__init__()
         self.model = model
         self.dtype = dtype
@@ -67,7 +70,7 @@ def optimize_for_inference(
     channels_last: bool = True,
     pack: bool | None = None,
     cuda_graph: bool = True,
-) -> nn.Module:
+) -> InferenceModel | CudaGraphStep:
     """A copy of ``model`` rewritten for inference on the device it sits on (eval mode, no gradients).
 
     Folds batch norm; on the CPU pre-packs the convolutions for oneDNN when ``pack`` (default: when available; it
@@ -82,8 +85,9 @@ def optimize_for_inference(
         if pack:
             return InferenceModel(pack_for_cpu(folded, dtype).requires_grad_(False), dtype, channels_last=True)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
-    network = InferenceModel(folded.to(dtype=dtype, memory_format=memory_format).requires_grad_(False), dtype,
-                             channels_last)
+    # torch's stubs for Module.to omit the memory_format keyword it takes (and documents)
+    converted = folded.to(dtype=dtype, memory_format=memory_format)  # type: ignore[call-overload]
+    network = InferenceModel(converted.requires_grad_(False), dtype, channels_last)
     if device.type == "cuda" and cuda_graph:
         from siamban.inference.cuda import CudaGraphStep
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -11,7 +12,8 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from siamban.errors import InputError
+from siamban.errors import InputError, SiamBANWarning
+from siamban.io.video_frames import VideoFrame, read_video_frame
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -21,8 +23,10 @@ def natural_key(path: str | Path) -> list:
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(path))]
 
 
-def read_image(path: str | Path) -> np.ndarray:
-    """Read one image as HxWx3 BGR uint8, or raise InputError naming the file."""
+def read_image(path: str | Path | VideoFrame) -> np.ndarray:
+    """Read one image (or one ``VideoFrame`` of a video) as HxWx3 BGR uint8, or raise InputError naming the file."""
+    if isinstance(path, VideoFrame):
+        return read_video_frame(path)
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: image file not found")
@@ -48,12 +52,13 @@ class FrameSource:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._paths is not None:
-            for path in self._paths:
-                yield read_image(path)
+            yield from _same_size_images(self._paths)
             return
+        assert self._spec is not None  # the constructors below set either the frame files or a video/webcam
         capture = cv2.VideoCapture(self._spec)
         if not capture.isOpened():
             raise InputError(f"{self.name}: cannot open")
+        decoded = 0
         try:
             while True:
                 ok, frame = capture.read()
@@ -61,9 +66,30 @@ class FrameSource:
                     break
                 if frame.ndim == 2:
                     frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
+                decoded += 1
                 yield frame
         finally:
             capture.release()
+        if self.kind == "video" and self.count and decoded < self.count:
+            warnings.warn(SiamBANWarning(
+                f"{self._spec}: truncated or corrupt video: its header says {self.count} frames but only {decoded} "
+                "could be decoded"), stacklevel=2)
+
+
+def _same_size_images(paths: list[Path]) -> Iterator[np.ndarray]:
+    """Read ``paths`` in order; InputError naming the first frame whose size differs from the first frame's (boxes
+    of one sequence live in one coordinate frame)."""
+    first: tuple[int, int] | None = None
+    for path in paths:
+        image = read_image(path)
+        size = (image.shape[1], image.shape[0])
+        if first is None:
+            first = size
+        elif size != first:
+            raise InputError(f"{path}: {size[0]}x{size[1]} pixels, but the sequence's first frame "
+                             f"({getattr(paths[0], 'name', paths[0])}) is {first[0]}x{first[1]}: every frame of a "
+                             "sequence must have the same size")
+        yield image
 
 
 def _video_source(path: Path) -> FrameSource:

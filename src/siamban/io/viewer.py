@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from siamban.errors import InputError
+
+if TYPE_CHECKING:
+    import tkinter
 
 
 def frame_to_ppm(frame_bgr: np.ndarray) -> bytes:
@@ -27,6 +32,15 @@ def normalise_drag(start: Sequence[float], end: Sequence[float], width: int, hei
     x0, x1 = sorted((min(max(start[0], 0), width - 1), min(max(end[0], 0), width - 1)))
     y0, y1 = sorted((min(max(start[1], 0), height - 1), min(max(end[1], 0), height - 1)))
     return (float(x0), float(y0), float(x1 - x0), float(y1 - y0))
+
+
+@dataclass
+class _Drag:
+    """The mouse drag of ``Viewer.select_box``: where it started, the box so far, whether it was confirmed."""
+
+    start: tuple[int, int] | None = None
+    box: tuple[float, ...] | None = None
+    done: bool = False
 
 
 class Viewer:
@@ -47,7 +61,7 @@ class Viewer:
         self._root.title(title)
         self._canvas = tk.Canvas(self._root, highlightthickness=0)
         self._canvas.pack()
-        self._photo = None
+        self._photo: tkinter.PhotoImage | None = None
         self.closed = False
         self._root.protocol("WM_DELETE_WINDOW", self._on_close)
         self._root.bind("<Escape>", lambda _e: self._on_close())
@@ -75,38 +89,40 @@ class Viewer:
         """Let the user drag a box on ``frame`` and confirm it with Enter or Space; raises InputError if cancelled."""
         self._draw(frame)
         height, width = frame.shape[:2]
-        state: dict[str, object] = {"start": None, "box": None, "done": False}
+        state = _Drag()
         rect = self._canvas.create_rectangle(0, 0, 0, 0, outline="#00ff00", width=2)
         hint = self._canvas.create_text(8, 8, anchor="nw", fill="#00ff00", text="drag the target, Enter to start")
 
-        def press(event: object) -> None:
-            state["start"] = (event.x, event.y)  # type: ignore[attr-defined]
+        def press(event: tkinter.Event) -> None:
+            state.start = (event.x, event.y)
 
-        def drag(event: object) -> None:
-            if state["start"] is None:
+        def drag(event: tkinter.Event) -> None:
+            if state.start is None:
                 return
-            box = normalise_drag(state["start"], (event.x, event.y), width, height)  # type: ignore[arg-type,attr-defined]
-            state["box"] = box
+            box = normalise_drag(state.start, (event.x, event.y), width, height)
+            state.box = box
             self._canvas.coords(rect, box[0], box[1], box[0] + box[2], box[1] + box[3])
 
         def confirm(_event: object) -> None:
-            box = state["box"]
-            if box is not None and box[2] > 0 and box[3] > 0:  # type: ignore[index]
-                state["done"] = True
+            box = state.box
+            if box is not None and box[2] > 0 and box[3] > 0:
+                state.done = True
 
         self._canvas.bind("<ButtonPress-1>", press)
         self._canvas.bind("<B1-Motion>", drag)
         self._root.bind("<Return>", confirm)
         self._root.bind("<space>", confirm)
-        while not state["done"] and not self.closed:
+        while not state.done and not self.closed:
             self._root.update()
-            self._root.after(15)
+            time.sleep(0.015)  # what Tk's after(15) without a callback does: sleep, handling no events
         self._canvas.delete(hint)
         self._canvas.unbind("<ButtonPress-1>")
         self._canvas.unbind("<B1-Motion>")
         if self.closed:
             raise InputError("no first box: the window was closed before a box was drawn")
-        return state["box"]  # type: ignore[return-value]
+        assert state.box is not None  # done: a drawn box was confirmed
+        x, y, w, h = state.box
+        return x, y, w, h
 
     def close(self) -> None:
         try:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pickle
-import zipfile
+import warnings
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 import torch
 from torch import nn
@@ -22,18 +21,39 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     ``{'model': ...}`` (ours), with or without a ``module.`` prefix (DataParallel/DDP).
     """
     path = Path(path)
+    return unwrap_state_dict(load_checkpoint_file(path), str(path))
+
+
+def load_checkpoint_file(path: str | Path) -> Any:
+    """``torch.load(path, weights_only=True)`` on the CPU; any failure (a missing file, a text or truncated file,
+    a pickle with forbidden globals) is one CheckpointError naming the file."""
+    path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file not found")
     try:
-        obj = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        with warnings.catch_warnings():  # torch's notes on odd pickle protocols are noise next to our one line
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except MemoryError:
+        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint (it asks for more memory than there is)") \
+            from None
+    except Exception as exc:  # noqa: BLE001 - junk files raise anything (IndexError, KeyError, ...) from the unpickler
+        text = str(exc).strip()
+        first = f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
         raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
-    return unwrap_state_dict(obj, str(path))
+
+
+def check_finite(state: Mapping[str, torch.Tensor], where: str = "checkpoint") -> None:
+    """CheckpointError naming the first floating-point tensor holding NaN or infinity (a diverged run's weights)."""
+    bad = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if bad:
+        raise CheckpointError(f"{where}: {len(bad)} tensors hold NaN or infinite values ({summarise_names(bad, 3)}); "
+                              "the run that wrote it diverged")
 
 
 def unwrap_state_dict(obj: Any, where: str = "checkpoint") -> dict[str, torch.Tensor]:
-    """Strip a training-checkpoint wrapper and a ``module.`` prefix; keep only tensors."""
+    """Strip a training-checkpoint wrapper and a ``module.`` prefix; keep only tensors, which must all be finite
+    (else CheckpointError)."""
     if isinstance(obj, Mapping):
         for key in _WRAPPER_KEYS:
             if key in obj and isinstance(obj[key], Mapping):
@@ -43,12 +63,13 @@ def unwrap_state_dict(obj: Any, where: str = "checkpoint") -> dict[str, torch.Te
         raise CheckpointError(f"{where}: holds no state dict")
     state = {}
     for key, value in obj.items():
-        if not isinstance(value, torch.Tensor):
+        if not isinstance(value, torch.Tensor) or not isinstance(key, str):
             continue
         name = key[len("module.") :] if key.startswith("module.") else key
         state[name] = value
     if not state:
         raise CheckpointError(f"{where}: holds no tensors")
+    check_finite(state, where)
     return state
 
 
@@ -71,7 +92,10 @@ def check_state_dict(model: nn.Module, state: Mapping[str, torch.Tensor]) -> tup
     return missing, unexpected, misshaped
 
 
-def load_weights(model: nn.Module, source: str | Path | Mapping[str, torch.Tensor], strict: bool = True) -> nn.Module:
+_Model = TypeVar("_Model", bound=nn.Module)
+
+
+def load_weights(model: _Model, source: str | Path | Mapping[str, torch.Tensor], strict: bool = True) -> _Model:
     """Load weights into ``model``; with ``strict``, any missing, unexpected or mis-shaped key is one clear error."""
     where = str(source) if isinstance(source, (str, Path)) else "state dict"
     state = read_state_dict(source) if isinstance(source, (str, Path)) else unwrap_state_dict(source, where)

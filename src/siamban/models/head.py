@@ -143,7 +143,7 @@ class MultiBAN(nn.Module):
     @staticmethod
     def _fuse(maps: list[torch.Tensor], weight: torch.Tensor | None) -> torch.Tensor:
         if weight is None:
-            return sum(maps) / len(maps)
+            return sum(maps[1:], maps[0]) / len(maps)
         w = F.softmax(weight, 0)
         fused = maps[0] * w[0]
         for i in range(1, len(maps)):

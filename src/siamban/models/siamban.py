@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import torch
 from torch import nn
 
 from siamban.models.head import MultiBAN
+
+
+class SiameseNetwork(Protocol):
+    """SiamBAN's split interface: ``template`` once per target, ``track`` per frame (a ``SiamBAN`` or a wrapper)."""
+
+    def template(self, z: torch.Tensor) -> tuple[torch.Tensor, ...]: ...
+
+    def track(self, x: torch.Tensor, kernels: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, torch.Tensor]: ...
 
 
 class SiamBAN(nn.Module):

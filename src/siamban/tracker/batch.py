@@ -8,7 +8,7 @@ and each target gets its row of the maps back. Targets searching a wider region 
 from __future__ import annotations
 
 import itertools
-from typing import Hashable, Iterable, Mapping, Sequence
+from typing import Any, Hashable, Iterable, Mapping, Sequence, TypeVar, overload
 
 import numpy as np
 import torch
@@ -16,6 +16,9 @@ import torch
 from siamban.config import TrackConfig
 from siamban.errors import InputError
 from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult, apply_batch_maps, stack_crops
+
+#: The type of the target ids a caller names (``track({id: frame, ...})`` answers with the same ids).
+TargetId = TypeVar("TargetId", bound=Hashable)
 
 
 class BatchTracker:
@@ -35,8 +38,12 @@ class BatchTracker:
         rgb: bool = False,
         device_crop: bool = False,
     ) -> None:
-        self._prototype = SiamBANTracker(model, config, stride=stride, device=device, rgb=rgb, device_crop=device_crop)
-        self.model = self._prototype.model
+        self._start(SiamBANTracker(model, config, stride=stride, device=device, rgb=rgb, device_crop=device_crop))
+
+    def _start(self, prototype: SiamBANTracker) -> None:
+        """Empty target list; new targets copy ``prototype``'s network and settings."""
+        self._prototype = prototype
+        self.model = prototype.model
         self._targets: dict[Hashable, SiamBANTracker] = {}
         self._stacked: dict[tuple[Hashable, ...], tuple[torch.Tensor, ...]] = {}
         self._ids = itertools.count()
@@ -44,7 +51,9 @@ class BatchTracker:
     @classmethod
     def like(cls, tracker: SiamBANTracker) -> "BatchTracker":
         """A BatchTracker with ``tracker``'s network, settings, device and colour order."""
-        return cls(tracker.model, tracker.config, tracker.stride, tracker.device, tracker.rgb, tracker.device_crop)
+        batch = cls.__new__(cls)
+        batch._start(tracker.clone())
+        return batch
 
     @property
     def config(self) -> TrackConfig:
@@ -68,9 +77,7 @@ class BatchTracker:
         """
         if target_id is None:
             target_id = next(i for i in self._ids if i not in self._targets)
-        prototype = self._prototype
-        tracker = SiamBANTracker(prototype.model, prototype.config, stride=prototype.stride, device=prototype.device,
-                                 rgb=prototype.rgb, device_crop=prototype.device_crop)
+        tracker = self._prototype.clone()
         tracker.init(image, box_xywh)
         self._targets.pop(target_id, None)
         self._targets[target_id] = tracker
@@ -83,8 +90,14 @@ class BatchTracker:
             raise InputError(f"no target {target_id!r} to remove (targets: {self.targets})")
         self._stacked.clear()
 
+    @overload
+    def track(self, images: np.ndarray) -> dict[Hashable, TrackResult]: ...
+
+    @overload
+    def track(self, images: Mapping[TargetId, np.ndarray]) -> dict[TargetId, TrackResult]: ...
+
     @torch.inference_mode()
-    def track(self, images: np.ndarray | Mapping[Hashable, np.ndarray]) -> dict[Hashable, TrackResult]:
+    def track(self, images: np.ndarray | Mapping[Any, np.ndarray]) -> dict[Any, TrackResult]:
         """Advance the targets one frame: every target on ``images`` when it is one frame, else each named target on
         its own frame. One network call per search-crop size (normally one)."""
         if isinstance(images, np.ndarray):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Protocol, Sequence
+from typing import Iterable, Iterator, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
 from siamban.tracker.tracker import TrackResult
 
 
+@runtime_checkable
 class SingleTargetTracker(Protocol):
     """Anything with the OpenCV-style interface: siamban's trackers, and others benchmarked beside them."""
 

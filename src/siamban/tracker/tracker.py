@@ -106,10 +106,11 @@ class SearchCrop:
 def stack_crops(crops: Sequence[SearchCrop]) -> torch.Tensor:
     """The network input (N, 3, H, W) of ``crops`` (one size, one device): host crops are stacked as uint8 and
     converted once."""
-    if isinstance(crops[0].pixels, np.ndarray):
-        patches = [c.pixels for c in crops]
-        return image_to_tensor(patches[0] if len(patches) == 1 else np.stack(patches), crops[0].device)
-    return torch.cat([c.pixels for c in crops]) if len(crops) > 1 else crops[0].pixels  # type: ignore[misc]
+    host = [c.pixels for c in crops if isinstance(c.pixels, np.ndarray)]
+    if host:
+        return image_to_tensor(host[0] if len(host) == 1 else np.stack(host), crops[0].device)
+    device = [c.pixels for c in crops if isinstance(c.pixels, torch.Tensor)]
+    return torch.cat(device) if len(device) > 1 else device[0]
 
 
 class SiamBANTracker:
@@ -143,6 +144,11 @@ class SiamBANTracker:
         self.lost = False
         self._low_frames = 0
         self._confident_state: TargetState | None = None
+
+    def clone(self) -> "SiamBANTracker":
+        """A new, uninitialised tracker with this one's network, settings, device and colour order."""
+        return SiamBANTracker(self.model, self.config, stride=self.stride, device=self.device, rgb=self.rgb,
+                              device_crop=self.device_crop)
 
     def _grid(self, instance_size: int) -> tuple[np.ndarray, np.ndarray]:
         """Point grid and cosine window for a search crop of ``instance_size`` (cached per size)."""
@@ -183,6 +189,7 @@ class SiamBANTracker:
     def track(self, image: np.ndarray) -> TrackResult:
         """Locate the target in the next frame."""
         crop = self.search_crop(image)
+        assert self.kernels is not None  # search_crop raised otherwise
         cls, loc = self.model.track(crop.tensor, self.kernels)
         return self.apply_maps(crop, cls, loc)
 
@@ -196,13 +203,25 @@ class SiamBANTracker:
         if self.state is None or self.kernels is None:
             raise InputError("track() called before init(): give the tracker a first frame and box")
         cfg = self.config
-        instance = cfg.lost_instance_size if self.lost and cfg.lost_instance_size > 0 else cfg.instance_size
+        instance = self.search_size()
         s_z = context_size(self.state.size[0], cfg.context_amount)
         scale_z = cfg.exemplar_size / s_z
         s_x = round(s_z * (instance / cfg.exemplar_size))
         pixels = self._crop_pixels(frame, self.state.center[0], instance, s_x)
         height, width = frame.shape[:2]
         return SearchCrop(pixels, scale_z, (int(height), int(width)), instance, self.device)
+
+    def search_size(self) -> int:
+        """Side of the next search crop: ``LOST_INSTANCE_SIZE`` while lost, ``SMALL_INSTANCE_SIZE`` while the target
+        is smaller than ``SMALL_TARGET_SIZE``, else ``INSTANCE_SIZE`` (all at the same scale)."""
+        cfg = self.config
+        if self.lost and cfg.lost_instance_size > 0:
+            return cfg.lost_instance_size
+        if cfg.small_instance_size > 0 and self.state is not None:
+            w, h = self.state.size[0]
+            if np.sqrt(w * h) < cfg.small_target_size:
+                return cfg.small_instance_size
+        return cfg.instance_size
 
     def crop(
         self, frame: np.ndarray | torch.Tensor, center: Sequence[float], out_size: int, window_size: int
@@ -217,6 +236,8 @@ class SiamBANTracker:
     ) -> np.ndarray | torch.Tensor:
         """The crop as uint8 pixels with OpenCV (a host frame), or as the float network input with torch ops (a
         frame uploaded to the device)."""
+        if self.channel_average is None:
+            raise InputError("track() called before init(): give the tracker a first frame and box")
         if isinstance(frame, torch.Tensor):
             if self._pad_fill is None or self._pad_fill.device != frame.device:
                 self._pad_fill = pad_fill(self.channel_average, frame.device)
@@ -229,12 +250,14 @@ class SiamBANTracker:
 
     def _accept(self, step: StepResult, row: int) -> TrackResult:
         """Take row ``row`` of a post-processing step as this tracker's new state (unless lost) and report it."""
+        assert self.state is not None  # a tracker in a step has been initialised
         score = float(step.best_pscore[row])
         new_state = TargetState(step.state.center[row : row + 1], step.state.size[row : row + 1])
         if not (np.isfinite(new_state.center).all() and np.isfinite(new_state.size).all() and np.isfinite(score)):
             # maps that overflowed (untrained weights, fp16 out of range): hold the last box, with no confidence
             score, new_state = 0.0, self.state
         self._update_lost(score, new_state)
+        assert self.state is not None
         x, y, w, h = self.state.boxes_xywh()[0]
         return TrackResult(
             box=(float(x), float(y), float(w), float(h)),
@@ -282,17 +305,20 @@ def apply_batch_maps(
     first = trackers[0]
     points, window = first._grid(crops[0].instance)
     cls_host, loc_host = cls.float().cpu().numpy(), loc.float().cpu().numpy()
-    results: list[TrackResult | None] = [None] * len(trackers)
+    results: dict[int, TrackResult] = {}
     for lost in (False, True):
         rows = [i for i, tracker in enumerate(trackers) if tracker.lost == lost]
         if not rows:
             continue
         states = [trackers[i].state for i in rows]
+        if any(state is None for state in states):
+            raise InputError("track() called before init(): give the tracker a first frame and box")
         with np.errstate(all="ignore"):  # non-finite maps are caught in _accept
             step = update_state(
                 cls_host[rows],
                 loc_host[rows],
-                TargetState(np.concatenate([s.center for s in states]), np.concatenate([s.size for s in states])),
+                TargetState(np.concatenate([s.center for s in states if s is not None]),
+                            np.concatenate([s.size for s in states if s is not None])),
                 np.array([crops[i].scale_z for i in rows]),
                 np.array([crops[i].image_hw for i in rows]),
                 first.config,
@@ -302,4 +328,4 @@ def apply_batch_maps(
             )
         for row, i in enumerate(rows):
             results[i] = trackers[i]._accept(step, row)
-    return results  # type: ignore[return-value]
+    return [results[i] for i in range(len(trackers))]

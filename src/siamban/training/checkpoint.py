@@ -9,11 +9,8 @@ value is a tensor or plain Python data, so it loads with ``torch.load(..., weigh
 
 from __future__ import annotations
 
-import os
-import pickle
 import random
 import re
-import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -22,7 +19,15 @@ import torch
 from torch import nn
 
 from siamban.errors import CheckpointError
-from siamban.models.checkpoint import check_state_dict, read_state_dict, summarise_names
+from siamban.io.atomic import atomic_write, remove_stale_temporaries
+from siamban.models.checkpoint import (
+    check_finite,
+    check_state_dict,
+    describe_mismatch,
+    load_checkpoint_file,
+    read_state_dict,
+    summarise_names,
+)
 
 _SNAPSHOT = re.compile(r"^checkpoint_e(\d+)\.pth$")
 
@@ -53,45 +58,71 @@ def resolve_resume(resume: str | Path, snapshot_dir: str | Path) -> Path | None:
 def save_checkpoint(payload: Mapping[str, Any], path: str | Path) -> Path:
     """Write ``payload`` atomically: a temporary file in the same folder, flushed to disk, then renamed over ``path``.
 
-    A crash at any moment leaves either the previous file or the complete new one, never a partial file.
+    A crash at any moment leaves either the previous file or the complete new one, never a partial file (the
+    temporary file of a killed write is removed by ``remove_stale_snapshots`` at the next start).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            torch.save(dict(payload), handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+    with atomic_write(path, "wb") as handle:
+        torch.save(dict(payload), handle)
     return path
 
 
+def remove_stale_snapshots(snapshot_dir: str | Path) -> list[Path]:
+    """Delete the temporary files (``.checkpoint_eN.pth.PID.tmp``) of snapshot writes killed part-way."""
+    return remove_stale_temporaries(snapshot_dir, r"checkpoint_e\d+\.pth")
+
+
+_RNG_KEYS = ("python", "numpy", "torch")
+
+
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """Read a training snapshot (``weights_only``); CheckpointError if it is unreadable or not a snapshot."""
+    """Read a training snapshot (``weights_only``); CheckpointError if it is unreadable, not a snapshot, or
+    incomplete (no RNG states, non-finite weights)."""
     path = Path(path)
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise CheckpointError(f"{path}: checkpoint file not found") from None
-    except (pickle.UnpicklingError, RuntimeError, EOFError, zipfile.BadZipFile, ValueError, OSError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path}: not a readable PyTorch checkpoint ({first})") from None
+    payload = load_checkpoint_file(path)
     needed = ("model", "optimizer", "scheduler", "epoch")
     if not isinstance(payload, Mapping) or any(k not in payload for k in needed):
         raise CheckpointError(
             f"{path}: not a siamban training snapshot (needs {', '.join(needed)}); to start training from a model's "
             "weights set TRAIN.PRETRAINED instead"
         )
+    model = payload["model"]
+    if not isinstance(model, Mapping) or not model or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in model.items()
+    ):
+        raise CheckpointError(f"{path}: the snapshot's 'model' is not a state dict of tensors")
+    check_finite(model, str(path))
+    for key in ("optimizer", "scheduler"):
+        if not isinstance(payload[key], Mapping):
+            raise CheckpointError(f"{path}: the snapshot's {key!r} is not a state dict")
+    epoch = payload["epoch"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 0:
+        raise CheckpointError(f"{path}: the snapshot's 'epoch' {epoch!r} is not a count of finished epochs")
+    rng = payload.get("rng")
+    if not isinstance(rng, Mapping) or any(k not in rng for k in _RNG_KEYS):
+        raise CheckpointError(f"{path}: the snapshot has no random-generator states ('rng' with "
+                              f"{', '.join(_RNG_KEYS)}), so training cannot resume exactly; start from its weights "
+                              "with TRAIN.PRETRAINED instead")
     return dict(payload)
+
+
+def restore_snapshot(model: nn.Module, snapshot: Mapping[str, Any], where: str) -> None:
+    """Load a snapshot's weights into ``model``; CheckpointError when it is another architecture's."""
+    missing, unexpected, misshaped = check_state_dict(model, snapshot["model"])
+    if missing or unexpected or misshaped:
+        raise CheckpointError(f"{where}: a snapshot of another model (the config's architecture differs): "
+                              f"{describe_mismatch(missing, unexpected, misshaped)}")
+    model.load_state_dict(snapshot["model"])
+
+
+def restore_optimizer(optimizer: Any, scheduler: Any, snapshot: Mapping[str, Any], where: str) -> None:
+    """Load a snapshot's optimiser and schedule states; CheckpointError when they do not fit."""
+    try:
+        optimizer.load_state_dict(snapshot["optimizer"])
+        scheduler.load_state_dict(snapshot["scheduler"])
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError) as exc:
+        raise CheckpointError(f"{where}: the snapshot's optimiser state does not fit this model and config "
+                              f"({type(exc).__name__}: {str(exc).strip()[:160]})") from None
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -100,7 +131,9 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
 
 def capture_rng_state() -> dict[str, Any]:
     """Python, NumPy, torch and (when initialised) CUDA generator states, as weights-only-loadable data."""
-    name, keys, pos, has_gauss, cached = np.random.get_state()
+    legacy = np.random.get_state(legacy=True)
+    assert isinstance(legacy, tuple)  # the global RandomState is an MT19937: its legacy state is a tuple
+    name, keys, pos, has_gauss, cached = legacy
     state: dict[str, Any] = {
         "python": random.getstate(),
         "numpy": (name, torch.from_numpy(keys.astype(np.int64)), int(pos), int(has_gauss), float(cached)),
@@ -111,8 +144,17 @@ def capture_rng_state() -> dict[str, Any]:
     return state
 
 
-def restore_rng_state(state: Mapping[str, Any]) -> None:
-    """Inverse of ``capture_rng_state`` (CUDA states are restored only where CUDA is in use)."""
+def restore_rng_state(state: Mapping[str, Any], where: str = "snapshot") -> None:
+    """Inverse of ``capture_rng_state`` (CUDA states are restored only where CUDA is in use); CheckpointError naming
+    ``where`` when the states are malformed."""
+    try:
+        _restore_rng_state(state)
+    except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError) as exc:
+        raise CheckpointError(f"{where}: malformed random-generator states ({type(exc).__name__}: "
+                              f"{str(exc).strip()[:160]})") from None
+
+
+def _restore_rng_state(state: Mapping[str, Any]) -> None:
     version, internal, gauss = state["python"]
     random.setstate((version, tuple(internal), gauss))
     name, keys, pos, has_gauss, cached = state["numpy"]
@@ -147,7 +189,9 @@ def load_matching(module: nn.Module, state: Mapping[str, torch.Tensor], where: s
     module.load_state_dict(matched, strict=False)
     report = f"{where}: loaded {len(matched)} tensors"
     if missing:
-        report += f"; {len(missing)} model tensors not in the file keep their initial values ({summarise_names(missing)})"
+        report += (
+            f"; {len(missing)} model tensors not in the file keep their initial values ({summarise_names(missing)})"
+        )
     if unexpected:
         report += f"; {len(unexpected)} file tensors unused ({summarise_names(unexpected)})"
     return report

@@ -76,7 +76,8 @@ def siamban_loss(
     cls_weight: float = 1.0,
     loc_weight: float = 1.0,
 ) -> LossTerms:
-    """``cls_weight * cross entropy + loc_weight * IoU loss`` (``TRAIN.CLS_WEIGHT``, ``TRAIN.LOC_WEIGHT``), in float32."""
+    """``cls_weight * cross entropy + loc_weight * IoU loss`` (``TRAIN.CLS_WEIGHT``, ``TRAIN.LOC_WEIGHT``), in
+    float32."""
     cls = select_cross_entropy_loss(cls_logits, label_cls)
     loc_loss = select_iou_loss(loc, label_loc, label_cls)
     return LossTerms(cls_weight * cls + loc_weight * loc_loss, cls, loc_loss)

@@ -88,7 +88,8 @@ def param_groups(model: SiamBAN, cfg: SiamBANConfig) -> list[dict[str, Any]]:
 def build_optimizer(
     model: SiamBAN, cfg: SiamBANConfig, epoch: int
 ) -> tuple[torch.optim.SGD, EpochLRScheduler]:
-    """Stage the backbone for ``epoch``, then SGD (``MOMENTUM``, ``WEIGHT_DECAY``) and its scheduler set to ``epoch``."""
+    """Stage the backbone for ``epoch``, then SGD (``MOMENTUM``, ``WEIGHT_DECAY``) and its scheduler set to
+    ``epoch``."""
     set_backbone_stage(model, cfg.backbone, epoch)
     optimizer = torch.optim.SGD(
         param_groups(model, cfg), lr=cfg.train.base_lr, momentum=cfg.train.momentum,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -35,8 +36,11 @@ from siamban.training.checkpoint import (
     load_checkpoint,
     load_pretrained_backbone,
     load_pretrained_model,
+    remove_stale_snapshots,
     resolve_resume,
+    restore_optimizer,
     restore_rng_state,
+    restore_snapshot,
     save_checkpoint,
 )
 from siamban.training.distributed import (
@@ -151,16 +155,17 @@ def train(
         if resume is not None and snapshot is None:
             say(f"resume auto: no snapshot in {snapshot_dir}, starting from epoch {start_epoch + 1}")
         if snapshot is not None:
-            model.load_state_dict(snapshot["model"])
+            restore_snapshot(model, snapshot, str(snapshot_file))
             start_epoch = int(snapshot["epoch"])
             _warn_if_different(snapshot, cfg, ctx, say)
             say(f"resumed from {snapshot_file}: {start_epoch} of {cfg.train.epoch} epochs done")
         optimizer, scheduler = build_optimizer(model, cfg, min(start_epoch, cfg.train.epoch - 1))
         if snapshot is not None and same_stage(cfg.backbone, start_epoch - 1, start_epoch):
-            optimizer.load_state_dict(snapshot["optimizer"])
-            scheduler.load_state_dict(snapshot["scheduler"])
+            restore_optimizer(optimizer, scheduler, snapshot, str(snapshot_file))
 
         # Data: this process's share of each epoch, in an order fixed by (seed, epoch).
+        if not isinstance(dataset, Sized):  # torch's Dataset does not promise a length; the sampler needs one
+            raise TypeError(f"train(): the dataset ({type(dataset).__name__}) has no len()")
         sampler = ShardedEpochSampler(
             len(dataset), cfg.train.batch_size, ctx.rank, ctx.world_size, seed=cfg.train.seed
         )
@@ -174,10 +179,13 @@ def train(
         )
         if ctx.is_main:
             run_dir.mkdir(parents=True, exist_ok=True)
+            for stale in remove_stale_snapshots(snapshot_dir):  # left by a snapshot write that was killed
+                say(f"removed {stale}, the temporary file of an interrupted snapshot write")
             save_config(cfg, run_dir / "config.yaml", header="resolved configuration of this training run")
             writer = ScalarWriter(log_dir, say=say)
         if snapshot is not None:
-            restore_rng_state(snapshot["rng"])  # last, so the set-up above draws nothing from the restored state
+            # last, so the set-up above draws nothing from the restored state
+            restore_rng_state(snapshot["rng"], str(snapshot_file))
 
         # The epochs.
         ddp_model = wrap_model(model, ctx)
@@ -215,7 +223,8 @@ def train(
                 }
                 payload["state_dict"] = payload["model"]  # the official tools' key; stored once (same object)
                 save_checkpoint(payload, last_file)
-                writer.write(  # type: ignore[union-attr]
+                assert writer is not None  # made above on the main process
+                writer.write(
                     (epoch + 1) * len(loader),
                     {f"epoch/{k}": getattr(stats, k) for k in ("loss", "cls_loss", "loc_loss", "pairs_per_s")}
                     | {f"lr/{name}": lr for name, lr in stats.lrs.items()},
@@ -283,8 +292,9 @@ def train_one_epoch(
             window, window_start = 0, now
     bar.close()
     elapsed = time.perf_counter() - start
-    means = (epoch_sum / max(applied, 1)).tolist()
-    return EpochStats(epoch, applied, skipped, *means, pairs_per_s=steps * pairs_per_step / max(elapsed, 1e-9))
+    loss, cls_loss, loc_loss, positives_per_pair = (epoch_sum / max(applied, 1)).tolist()  # STEP_VALUES
+    return EpochStats(epoch, applied, skipped, loss, cls_loss, loc_loss, positives_per_pair,
+                      pairs_per_s=steps * pairs_per_step / max(elapsed, 1e-9))
 
 
 def train_step(
@@ -294,7 +304,8 @@ def train_step(
     train_cfg: TrainConfig,
     ctx: DistContext,
 ) -> tuple[torch.Tensor, bool]:
-    """Forward (bf16 autocast on CUDA with ``TRAIN.AMP``, on CPU with ``TRAIN.AMP_CPU``), loss, backward, gradient clip, SGD step.
+    """Forward (bf16 autocast on CUDA with ``TRAIN.AMP``, on CPU with ``TRAIN.AMP_CPU``), loss, backward, gradient
+    clip, SGD step.
 
     Returns the step's (loss, cls loss, loc loss, positives per pair) averaged over processes (CPU float64), and
     whether the step was applied: a NaN, infinite or huge loss on any process skips it on all of them.
@@ -337,7 +348,8 @@ def _printer(ctx: DistContext) -> Callable[[str], None]:
 def _epoch_line(stats: EpochStats, epochs: int) -> str:
     lrs = " ".join(f"{name} {lr:.6g}" for name, lr in stats.lrs.items())
     line = (
-        f"epoch {stats.epoch + 1}/{epochs}: loss {stats.loss:.4f} (cls {stats.cls_loss:.4f}, loc {stats.loc_loss:.4f}), "
+        f"epoch {stats.epoch + 1}/{epochs}: loss {stats.loss:.4f} "
+        f"(cls {stats.cls_loss:.4f}, loc {stats.loc_loss:.4f}), "
         f"{stats.positives_per_pair:.1f} positives/pair, {stats.pairs_per_s:.1f} pairs/s, lr {lrs}"
     )
     return line + (f", {stats.skipped} steps skipped (non-finite loss)" if stats.skipped else "")

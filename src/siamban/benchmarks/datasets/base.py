@@ -1,4 +1,4 @@
-"""What every benchmark reader returns: a ``Sequence`` record per target, and the shared annotation-text parser.
+"""What every benchmark reader returns: a ``Sequence`` record per target (text parsing: ``siamban.io.annotations``).
 
 Conventions (one place, so every reader agrees): frame paths are absolute; ground truth is an ``(N, 4)`` float array of
 0-based ``(x, y, w, h)`` boxes, or ``(N, 8)`` polygons ``(x1, y1, ..., x4, y4)`` for VOT; a frame whose target is absent
@@ -11,14 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence as Seq
+from typing import Iterable
 
 import numpy as np
 
 from siamban.errors import DatasetError
-from siamban.io.frames import IMAGE_SUFFIXES, natural_key
+from siamban.io.annotations import list_images, read_annotation, read_flags, read_list
 
-_SEPARATORS = re.compile(r"[,\t; ]+")
+__all__ = [
+    "Benchmark", "Sequence", "check_lengths", "frame_number", "list_images", "read_annotation", "read_flags",
+    "read_list",
+]
 
 
 @dataclass
@@ -96,72 +99,6 @@ class Benchmark:
         return Benchmark(self.name, self.root, [self[n] for n in names], self.protocol, self.eao_interval)
 
 
-def read_annotation(path: Path, columns: Seq[int] = (4,), allow_nan: bool = True) -> np.ndarray:
-    """Read a ground-truth text file into an ``(N, C)`` float array.
-
-    Values may be separated by commas, tabs, semicolons or spaces, mixed within a file (OTB has all of them). Rows
-    of ``NaN`` (UAV123, LaSOT: target out of view) are kept as NaN when ``allow_nan``. ``columns`` lists the row widths
-    accepted (``(4,)``, ``(4, 8)``); every row must have the same width. Blank lines are skipped. A malformed line
-    raises DatasetError naming the file and the 1-based line number.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: annotation file not found")
-    rows: list[list[float]] = []
-    width = None
-    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
-        text = line.strip()
-        if not text:
-            continue
-        parts = [p for p in _SEPARATORS.split(text) if p]
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise DatasetError(f"{path}:{number}: not a list of numbers: {text[:60]!r}") from None
-        if len(values) not in columns:
-            expected = " or ".join(str(c) for c in columns)
-            raise DatasetError(f"{path}:{number}: expected {expected} values, got {len(values)}: {text[:60]!r}")
-        if width is None:
-            width = len(values)
-        elif len(values) != width:
-            raise DatasetError(f"{path}:{number}: {len(values)} values where earlier lines have {width}")
-        if not allow_nan and not all(np.isfinite(values)):
-            raise DatasetError(f"{path}:{number}: non-finite value in {text[:60]!r}")
-        rows.append(values)
-    if not rows:
-        raise DatasetError(f"{path}: holds no annotation")
-    return np.asarray(rows, dtype=np.float64)
-
-
-def read_flags(path: Path, count: int | None = None) -> np.ndarray:
-    """Read a per-frame 0/1 flag file (one value per line, or comma-separated on one line) as a bool array."""
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: flag file not found")
-    values: list[bool] = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        for part in (p for p in _SEPARATORS.split(line.strip()) if p):
-            try:
-                values.append(float(part) != 0)
-            except ValueError:
-                raise DatasetError(f"{path}:{number}: not a 0/1 flag: {part!r}") from None
-    flags = np.asarray(values, dtype=bool)
-    if count is not None and len(flags) != count:
-        raise DatasetError(f"{path}: {len(flags)} flags for {count} frames")
-    return flags
-
-
-def list_images(folder: Path) -> list[Path]:
-    """The image files of a folder in natural order, or DatasetError if there are none."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DatasetError(f"{folder}: frame folder not found")
-    paths = sorted((p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES), key=natural_key)
-    if not paths:
-        raise DatasetError(f"{folder}: holds no images")
-    return paths
-
-
 def frame_number(path: Path) -> int:
     """The number in an image name (``0247.jpg`` -> 247), or DatasetError."""
     digits = re.findall(r"\d+", Path(path).stem)
@@ -173,11 +110,3 @@ def frame_number(path: Path) -> int:
 def check_lengths(name: str, frames: list[Path], ground_truth: np.ndarray, where: Path) -> None:
     if len(frames) != len(ground_truth):
         raise DatasetError(f"{where}: {len(ground_truth)} boxes for {len(frames)} frames of {name}")
-
-
-def read_list(path: Path) -> list[str]:
-    """A ``list.txt``-style file: one name per non-blank line."""
-    path = Path(path)
-    if not path.is_file():
-        raise DatasetError(f"{path}: sequence list not found")
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]

@@ -30,7 +30,7 @@ def read_meta_info(path: Path) -> dict[str, str]:
 def _read_cover(path: Path, count: int) -> np.ndarray | None:
     if not path.is_file():
         return None
-    values = np.array([float(v) for v in path.read_text().split()], dtype=np.float64)
+    values = read_annotation(path, columns=(1,), allow_nan=False, what="cover label").ravel()
     if len(values) != count:
         raise DatasetError(f"{path}: {len(values)} values for {count} frames")
     return values

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from siamban.benchmarks.datasets.base import Benchmark, Sequence, check_lengths, list_images, read_annotation, read_flags, read_list
+from siamban.benchmarks.datasets.base import (
+    Benchmark, Sequence, check_lengths, list_images, read_annotation, read_flags, read_list,
+)
 from siamban.errors import DatasetError
 
 
@@ -42,7 +44,9 @@ def load_lasot(root: Path, split: str = "test", names: list[str] | None = None) 
         listed = read_list(root / "testing_set.txt")
         missing = [n for n in listed if n not in found]
         if missing:
-            raise DatasetError(f"{root / 'testing_set.txt'}: lists {missing[0]!r} (and {len(missing) - 1} more) not found")
+            raise DatasetError(
+                f"{root / 'testing_set.txt'}: lists {missing[0]!r} (and {len(missing) - 1} more) not found"
+            )
     else:
         listed = sorted(found)
     if names:

@@ -39,8 +39,8 @@ FRAME_RANGES: dict[str, tuple[int, int | None]] = {
 OTB2013 = (
     "Basketball Bolt Boy Car4 CarDark CarScale Coke Couple Crossing David David2 David3 Deer Dog1 Doll Dudek FaceOcc1 "
     "FaceOcc2 Fish FleetFace Football Football1 Freeman1 Freeman3 Freeman4 Girl Ironman Jogging Jumping Lemming Liquor "
-    "Matrix Mhyang MotorRolling MountainBike Shaking Singer1 Singer2 Skating1 Skiing Soccer Subway Suv Sylvester Tiger1 "
-    "Tiger2 Trellis Walking Walking2 Woman"
+    "Matrix Mhyang MotorRolling MountainBike Shaking Singer1 Singer2 Skating1 Skiing Soccer Subway Suv Sylvester "
+    "Tiger1 Tiger2 Trellis Walking Walking2 Woman"
 ).split()
 
 

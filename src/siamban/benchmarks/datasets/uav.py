@@ -1,11 +1,12 @@
-"""UAV123 and UAV20L in the official layout: ``data_seq/UAV123/<folder>/%06d.jpg`` and ``anno/<UAV123|UAV20L>/<seq>.txt``.
+"""UAV123 and UAV20L in the official layout: ``data_seq/UAV123/<folder>/%06d.jpg`` and
+``anno/<UAV123|UAV20L>/<seq>.txt``.
 
 Several UAV123 sequences are frame ranges of one recording (``bird1_1`` is frames 1-253 of ``data_seq/UAV123/bird1``),
 as the benchmark's ``configSeqs`` defines; the table below holds those ranges (facts of the UAV123 release, the same
 as the GOT-10k toolkit's ``uav123.json``, MIT). Every other sequence is its own folder from frame 1. Rows of ``NaN``
-mark frames whose target is out of view (kept as NaN, as pysot-toolkit
-keeps them: they never succeed in overlap and, its quirk, always succeed in precision). Sequence attributes come from ``anno/UAV123/att/<seq>.txt`` when present
-(12 flags, in the order of ``UAV_ATTRIBUTES``).
+mark frames whose target is out of view (kept as NaN, as pysot-toolkit keeps them: they never succeed in overlap
+and, its quirk, always succeed in precision). Sequence attributes come from ``anno/UAV123/att/<seq>.txt`` when
+present (12 flags, in the order of ``UAV_ATTRIBUTES``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from siamban.benchmarks.datasets.base import Benchmark, Sequence, check_lengths, list_images, read_annotation, read_flags, read_list
+from siamban.benchmarks.datasets.base import (
+    Benchmark, Sequence, check_lengths, list_images, read_annotation, read_flags, read_list,
+)
 from siamban.errors import DatasetError
 
 VOT_TAGS = ("camera_motion", "illum_change", "motion_change", "size_change", "occlusion")

@@ -1,4 +1,5 @@
-"""Benchmark metrics, vectorised with NumPy: one-pass (``ope``), VOT (``vot``) and the VOT region overlap (``region``)."""
+"""Benchmark metrics, vectorised with NumPy: one-pass (``ope``), VOT (``vot``) and the VOT region overlap
+(``region``)."""
 
 from siamban.benchmarks.metrics.ope import (
     GOT10kResult,

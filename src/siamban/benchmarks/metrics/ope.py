@@ -12,6 +12,7 @@ Two conventions, named after the toolkit that defines them (``docs/benchmarks.md
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -87,7 +88,9 @@ def normalized_precision_curve(
     """Precision with centres divided by the ground-truth size (+1e-16), thresholds 0, 0.01, ..., 0.5 (LaSOT)."""
     gt, pred, n_frames = _prepare(gt, pred, absent, toolkit)
     scale = gt[:, 2:4] + 1e-16
-    return _distance_curve(centers_xywh(gt) / scale, centers_xywh(pred) / scale, NORM_PRECISION_THRESHOLDS, n_frames, toolkit)
+    return _distance_curve(
+        centers_xywh(gt) / scale, centers_xywh(pred) / scale, NORM_PRECISION_THRESHOLDS, n_frames, toolkit
+    )
 
 
 @dataclass
@@ -118,7 +121,7 @@ class OPEResult:
 
 
 def evaluate_ope(
-    sequences: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]], toolkit: str = "pysot"
+    sequences: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray | None]], toolkit: str = "pysot"
 ) -> OPEResult:
     """Score ``(name, ground_truth, prediction, absent)`` tuples of one tracker."""
     names, succ, prec, norm = [], [], [], []
@@ -158,7 +161,9 @@ class GOT10kResult:
     per_sequence_ao: dict[str, float]
 
 
-def evaluate_got10k(sequences: list[tuple[str, np.ndarray, np.ndarray, np.ndarray | None, tuple[float, float]]]) -> GOT10kResult:
+def evaluate_got10k(
+    sequences: Sequence[tuple[str, np.ndarray, np.ndarray, np.ndarray | None, tuple[float, float]]],
+) -> GOT10kResult:
     """Score ``(name, gt, pred, absent, (W, H))``: frame 0 is skipped, absent frames excluded, frames pooled."""
     pooled, per_seq = [], {}
     for name, gt, pred, absent, bound in sequences:

@@ -15,6 +15,8 @@ from typing import Sequence
 
 import numpy as np
 
+from siamban.geometry import FloatSequence
+
 _CHUNK_ROWS = 400_000  # rows rasterised at once (memory ~ rows x vertices x 8 bytes, a few arrays of it)
 _BIG = np.int64(1) << 40
 
@@ -98,7 +100,8 @@ def _spans(poly: np.ndarray, rows_pair: np.ndarray, rows_y: np.ndarray, grid_wid
 
 def _covered(lo: np.ndarray, hi: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Whether column ``at[r, m]`` lies in any span ``[lo[r, s], hi[r, s]]`` of row r."""
-    return ((lo[:, None, :] <= at[:, :, None]) & (at[:, :, None] <= hi[:, None, :])).any(axis=2)
+    inside = (lo[:, None, :] <= at[:, :, None]) & (at[:, :, None] <= hi[:, None, :])
+    return np.any(inside, axis=2)
 
 
 def _pixel_counts(lo1, hi1, lo2, hi2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -113,7 +116,8 @@ def _pixel_counts(lo1, hi1, lo2, hi2) -> tuple[np.ndarray, np.ndarray, np.ndarra
 def region_overlaps(
     regions1: np.ndarray, regions2: np.ndarray, bounds: np.ndarray | Sequence[float] | None = None
 ) -> np.ndarray:
-    """Rasterised overlap of region pairs: ``(F, 4)`` boxes or ``(F, 2k)`` polygons each, bounds ``(W, H)`` or ``(F, 2)``.
+    """Rasterised overlap of region pairs: ``(F, 4)`` boxes or ``(F, 2k)`` polygons each, bounds ``(W, H)`` or
+    ``(F, 2)``.
 
     Returns float32 overlaps in [0, 1] (NaN where both regions cover no pixel).
     """
@@ -145,7 +149,9 @@ def region_overlaps(
         inter = (np.minimum(b1[:, 2], b2[:, 2]) - np.maximum(b1[:, 0], b2[:, 0])) * (
             np.minimum(b1[:, 3], b2[:, 3]) - np.maximum(b1[:, 1], b2[:, 1])
         )
-        ratio = inter / ((b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1]) + (b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1]) - inter)
+        ratio = inter / (
+            (b1[:, 2] - b1[:, 0]) * (b1[:, 3] - b1[:, 1]) + (b2[:, 2] - b2[:, 0]) * (b2[:, 3] - b2[:, 1]) - inter
+        )
         box_overlap = np.where(np.float32(0) > ratio, np.float32(0), ratio)
     todo = np.flatnonzero(~degenerate & ~(box_overlap == 0))
     if len(todo) == 0:
@@ -179,7 +185,7 @@ def region_overlaps(
     return out
 
 
-def axis_aligned_box(region: Sequence[float]) -> tuple[float, float, float, float]:
+def axis_aligned_box(region: FloatSequence) -> tuple[float, float, float, float]:
     """pysot's ``get_axis_aligned_bbox`` + its init convention: the (x, y, w, h) a tracker is started with.
 
     A polygon gives the box centred on its vertices' mean whose area equals the polygon's (``w = s (x2 - x1) + 1``);

@@ -42,10 +42,10 @@ def trajectory_overlaps(
     overlaps = np.full(n, np.nan, dtype=np.float64)
     scored = np.flatnonzero(~hidden)
     if len(scored):
-        width = {len(trajectory[i]) for i in scored}
+        width = {len(trajectory[int(i)]) for i in scored}
         gt = np.asarray(ground_truth[:n])
         for w in width:  # boxes and polygons may mix in one file
-            idx = np.array([i for i in scored if len(trajectory[i]) == w])
+            idx = np.array([i for i in scored if len(trajectory[int(i)]) == w])
             pred = np.array([trajectory[i] for i in idx], dtype=np.float64)
             overlaps[idx] = region_overlaps(pred, gt[idx], bound).astype(np.float64)
     return overlaps
@@ -56,7 +56,7 @@ class VOTSequenceRecord:
     """One sequence's trajectories (one per repetition) with what the metrics need to know about it."""
 
     name: str
-    trajectories: list[Trajectory]
+    trajectories: Sequence[Trajectory]
     ground_truth: np.ndarray
     size_wh: tuple[int, int]
     tags: dict[str, np.ndarray] = field(default_factory=dict)

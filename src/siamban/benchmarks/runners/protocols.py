@@ -145,7 +145,8 @@ class RealtimeRuntime:
     def update(self, load: Callable[[], np.ndarray]) -> tuple[list[float], float]:
         if self.debt > self.interval:
             self.debt -= self.interval
-            return list(self.stale), 0.0  # type: ignore[arg-type]
+            assert self.stale is not None  # a debt is only ever run up together with the stale answer
+            return list(self.stale), 0.0
         self.stale = None
         self.debt = 0.0
         image = load()

@@ -9,9 +9,12 @@ how ``siamban tune`` runs all its trials' sequences in one pool (the factory is 
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
 import os
 import queue as queue_module
+import re
+import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,10 +23,10 @@ from typing import Callable, Mapping
 from tqdm import tqdm
 
 from siamban.benchmarks.datasets.base import Benchmark, Sequence
-from siamban.benchmarks.results import is_complete, result_paths, write_boxes, write_times, write_trajectory
+from siamban.benchmarks.results import result_paths, write_boxes, write_times, write_trajectory
 from siamban.benchmarks.runners.batch import SlotTracker, run_ope_batched
 from siamban.benchmarks.runners.protocols import OPERun, run_ope, run_realtime, run_supervised
-from siamban.errors import InputError
+from siamban.errors import InputError, SiamBANWarning
 from siamban.tracker.sequence import SingleTargetTracker
 
 EXPERIMENTS = ("baseline", "realtime")
@@ -50,6 +53,44 @@ class RunSummary:
     @property
     def fps(self) -> float:
         return self.frames / self.seconds if self.seconds > 0 else float("nan")
+
+
+def result_problem(path: Path, frames: int, protocol: str) -> str:
+    """Why the result file ``path`` cannot count as a finished run of a ``frames``-frame sequence ("" when it can):
+    one line per frame, each of finite numbers (4 for a box; VOT also 1 for a code, 6 or 8 for a polygon)."""
+    widths = (1, 4, 6, 8) if protocol == "vot" else (4,)
+    count = 0
+    try:
+        with open(path, errors="replace") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                count += 1
+                if count > frames:
+                    return f"more than {frames} lines for {frames} frames"
+                parts = [p for p in re.split(r"[,\t ]+", line.strip()) if p]
+                try:
+                    values = [float(p) for p in parts]
+                except ValueError:
+                    return f"line {number} is not numbers: {line.strip()[:40]!r}"
+                if len(values) not in widths or not all(math.isfinite(v) for v in values):
+                    return f"line {number} is not {' or '.join(map(str, widths))} finite numbers: {line.strip()[:40]!r}"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    return "" if count == frames else f"{count} lines for {frames} frames"
+
+
+def is_finished(path: Path, frames: int, protocol: str) -> bool:
+    """Whether ``path`` holds a whole, valid result (resumed runs skip such sequences); a file that exists but is
+    not valid is run again, with a warning that names it and says why."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    problem = result_problem(path, frames, protocol)
+    if problem:
+        warnings.warn(SiamBANWarning(f"{path}: existing result file is not valid ({problem}); running the sequence "
+                                     "again"), stacklevel=2)
+    return not problem
 
 
 def run_sequence(
@@ -195,11 +236,14 @@ def run_benchmark(
         raise InputError(f"unknown experiment {options.experiment!r} (known: {', '.join(EXPERIMENTS)})")
     if options.experiment == "realtime" and benchmark.protocol != "vot":
         raise InputError(f"the real-time experiment is a VOT protocol; {benchmark.name} is a one-pass benchmark")
+    if options.experiment == "realtime" and not (0 < options.fps < math.inf):
+        raise InputError(f"--fps {options.fps:g}: the real-time frame rate must be a positive number")
     results_dir = Path(results_dir)
-    todo, skipped = [], []
+    todo: list[Sequence] = []
+    skipped: list[Sequence] = []
     for seq in benchmark:
         path, _ = result_paths(benchmark, results_dir, tracker_name, seq, options.experiment)
-        (skipped if is_complete(path, len(seq)) else todo).append(seq)
+        (skipped if is_finished(path, len(seq), benchmark.protocol) else todo).append(seq)
     summary = RunSummary([], [s.name for s in skipped], 0, 0.0, 0)
 
     def finished(name: str, frames: int, seconds: float, failures: int) -> None:

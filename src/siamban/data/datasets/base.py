@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from siamban.data.annotations import valid_boxes
+from siamban.io.annotations import valid_boxes
 from siamban.data.crop import CROP_SIZE, box_in_context_crop, context_crop
 from siamban.errors import DatasetError
 

@@ -6,7 +6,9 @@ from siamban.data.raw.base import FrameTargets, RawFormat, ReadResult, Target, U
 from siamban.data.raw.coco import Coco
 from siamban.data.raw.got10k import Got10k
 from siamban.data.raw.imagenet import ImageNetDET, ImageNetVID
+from siamban.data.raw.images import Images
 from siamban.data.raw.lasot import Lasot
+from siamban.data.raw.videos import Videos
 from siamban.data.raw.youtube_bb import YoutubeBB
 from siamban.errors import DatasetError
 
@@ -18,6 +20,8 @@ RAW_FORMATS: dict[str, type[RawFormat]] = {
     "COCO": Coco,
     "GOT10K": Got10k,
     "LASOT": Lasot,
+    "VIDEOS": Videos,
+    "IMAGES": Images,
 }
 _ALIASES = {"YTBB": "YOUTUBEBB", "YOUTUBEBOUNDINGBOXES": "YOUTUBEBB", "IMAGENETVID": "VID", "IMAGENETDET": "DET"}
 

@@ -12,11 +12,12 @@ from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Callable, ClassVar, Iterator
 
+import cv2
 import numpy as np
 
-from siamban.data.annotations import Problem, list_images, read_groundtruth
+from siamban.io.annotations import Problem, list_images, read_groundtruth
 from siamban.errors import DatasetError
 from siamban.io.frames import natural_key
 
@@ -83,12 +84,34 @@ class RawFormat(ABC):
         """The targets of one unit (runs in a worker process)."""
         return ReadResult(unit.frames or [])
 
+    def frame_images(
+        self, unit: Unit, frames: list[FrameTargets], need: Callable[[FrameTargets], bool]
+    ) -> Iterator[tuple[FrameTargets, np.ndarray | None]]:
+        """Each frame with its BGR image, read only when ``need(frame)``; None when unreadable or not needed."""
+        for frame in frames:
+            yield frame, cv2.imread(frame.image, cv2.IMREAD_COLOR) if need(frame) else None
+
     def index_name(self, split: str) -> str:
         """File name of the index JSON of a split."""
         return f"{split}.json"
 
     def missing_layout(self, raw_dir: Path, what: str) -> DatasetError:
         return DatasetError(f"{raw_dir}: {what}; expected the {self.name} layout: {self.layout}")
+
+
+def read_box_lines(gt_path: Path, source: str) -> tuple[list[FrameTargets], list[Problem]]:
+    """Track-0 targets of every usable ``x,y,w,h`` line of ``gt_path`` (frame = line number - 1).
+
+    Absent-target lines (NaN or zero size) are skipped silently; malformed ones come back as problems.
+    ``source`` names the frames' origin (for a video, the frame image is ``source#index``).
+    """
+    boxes, problems = read_groundtruth(gt_path)
+    frames = []
+    for index, (x, y, w, h) in enumerate(boxes):
+        if np.all(np.isfinite(boxes[index])) and w > 0 and h > 0:
+            target = Target(0, (x, y, x + w, y + h), f"{gt_path}:{index + 1}")
+            frames.append(FrameTargets(f"{source}#{index}", index, [target]))
+    return frames, list(problems)
 
 
 def read_groundtruth_sequence(sequence_dir: Path, image_dir: Path) -> ReadResult:
@@ -98,7 +121,7 @@ def read_groundtruth_sequence(sequence_dir: Path, image_dir: Path) -> ReadResult
         boxes, problems = read_groundtruth(gt_path)
     except OSError as exc:
         return ReadResult([], [Problem(str(gt_path), f"cannot read ({exc.strerror})")])
-    images = list_images(image_dir)
+    images = list_images(image_dir, required=False)
     result = ReadResult([], list(problems))
     if len(images) != len(boxes):
         result.problems.append(

@@ -14,7 +14,7 @@ import math
 from collections import defaultdict
 from pathlib import Path
 
-from siamban.data.annotations import Problem
+from siamban.io.annotations import Problem
 from siamban.data.raw.base import FrameTargets, RawFormat, Target, Unit
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from siamban.data.annotations import Problem
+from siamban.io.annotations import Problem
 from siamban.data.raw.base import RawFormat, ReadResult, Unit, find_sequence_dirs, read_groundtruth_sequence
 
 #: Split folder names of the release (and of the official scripts' arrangement) -> index split.

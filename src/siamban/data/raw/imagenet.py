@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from xml.parsers import expat
 
-from siamban.data.annotations import Problem
+from siamban.io.annotations import Problem
 from siamban.data.raw.base import FrameTargets, RawFormat, ReadResult, Target, Unit
 from siamban.io.frames import natural_key
 
@@ -73,13 +73,13 @@ def read_objects(path: Path, with_trackid: bool) -> tuple[list[tuple[int, Target
             box = obj.find("bndbox")
             if box is None:
                 raise ValueError("no <bndbox>")
-            xyxy = tuple(float(int(box.findtext(k, "").strip())) for k in ("xmin", "ymin", "xmax", "ymax"))
+            x1, y1, x2, y2 = (float(int(box.findtext(k, "").strip())) for k in ("xmin", "ymin", "xmax", "ymax"))
             track = int(obj.findtext("trackid", "").strip()) if with_trackid else number
         except ValueError as exc:
             reason = str(exc) if str(exc).startswith("no <") else "bndbox and trackid must be integers"
             problems.append(Problem(where, f"object {number}: {reason}"))
             continue
-        objects.append((track, Target(track, xyxy, where)))  # type: ignore[arg-type]
+        objects.append((track, Target(track, (x1, y1, x2, y2), where)))
     return objects, problems
 
 

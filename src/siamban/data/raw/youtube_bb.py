@@ -17,7 +17,7 @@ from array import array
 from collections import defaultdict
 from pathlib import Path
 
-from siamban.data.annotations import Problem
+from siamban.io.annotations import Problem
 from siamban.data.raw.base import FrameTargets, RawFormat, ReadResult, Target, Unit
 
 #: CSV name -> index split.
