@@ -29,6 +29,7 @@ from siamban.benchmarks.evaluate import track_and_score
 from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
 from siamban.errors import SiamBANError
+from siamban.io.atomic import write_text_atomic
 from siamban.machine import cpu_name, report_path
 
 TRACKERS = ("siamban", "siamban-bf16", "csrt", "kcf")
@@ -117,6 +118,13 @@ def main() -> int:
     for split, data in report["splits"].items():
         for key, r in data["trackers"].items():
             print(f"{split:<20} {key:<13} {r['success_auc']:6.3f} {r['precision_20px']:6.3f} {r['fps']:7.1f}")
+    for split, data in report["splits"].items():
+        trackers = data["trackers"]
+        if "siamban" in trackers and "csrt" in trackers:
+            ours, theirs = trackers["siamban"], trackers["csrt"]
+            data["siamban_minus_csrt"] = {k: ours[k] - theirs[k] for k in ("success_auc", "precision_20px")}
+            print(f"{split:<20} siamban - CSRT: AUC {data['siamban_minus_csrt']['success_auc']:+.3f}, "
+                  f"P@20 {data['siamban_minus_csrt']['precision_20px']:+.3f}")
     print("\nper-sequence success AUC")
     for split, data in report["splits"].items():
         print(f"{split}: " + ", ".join(chosen))
@@ -125,7 +133,7 @@ def main() -> int:
             print(f"  {seq:<28} " + " ".join(f"{v:6.3f}" for v in values))
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2))
+    write_text_atomic(out, json.dumps(report, indent=2))
     print(f"\n-> {out}")
     return 0
 

@@ -3,9 +3,9 @@
 import pytest
 import torch
 
-from siamban.api import config_for_weights, resolve_model
+from siamban.api import config_for_weights, create_tracker, resolve_model
 from siamban.assets import DEFAULT_CONFIG, DEFAULT_WEIGHTS
-from siamban.errors import CheckpointError
+from siamban.errors import CheckpointError, ConfigError
 
 
 def _save(path, *names):
@@ -39,6 +39,11 @@ def test_weights_alone_without_a_config_file_go_by_their_key_names(tmp_path):
 def test_a_config_other_than_the_default_needs_weights():
     with pytest.raises(CheckpointError, match="no weights given for siamban_r50_l234"):
         resolve_model("siamban_r50_l234", None)
+
+
+def test_a_mistyped_config_name_is_an_unknown_config_not_missing_weights():
+    with pytest.raises(ConfigError, match=r"unknown config 'siamban_lite' \(bundled: .*siamban_lite0"):
+        create_tracker("siamban_lite")
 
 
 def test_missing_weights_file_is_named(tmp_path):

@@ -179,7 +179,7 @@ def test_missing_or_invalid_files(tmp_path):
     bad.write_text("TRACK: [1, 2\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
-    with pytest.raises(ConfigError, match="no such config file or bundled experiment"):
+    with pytest.raises(ConfigError, match=r"unknown config 'siamban_r51' \(bundled: .*\): no such config file"):
         resolve_config("siamban_r51")
     with pytest.raises(ConfigError, match="unknown tracker preset"):
         with_tracker_preset(SiamBANConfig(), "lasot2030")

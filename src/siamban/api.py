@@ -7,7 +7,7 @@ from pathlib import Path
 import torch
 
 from siamban.assets import DEFAULT_CONFIG, default_weights
-from siamban.config import SiamBANConfig, resolve_config, with_tracker_preset
+from siamban.config import SiamBANConfig, config_path, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
@@ -111,13 +111,16 @@ def resolve_model(
 
     Weights without a config take the ``config.yaml`` beside them (an official model-zoo folder) or one level up (a
     ``siamban train`` run's ``snapshot/``), else the architecture their key names show (``config_for_weights``).
-    Raises CheckpointError when a config other than the default comes without weights.
+    Raises ConfigError for a name that is neither a file nor a bundled config, and CheckpointError when a config
+    other than the default comes without weights.
     """
     if config is None and weights is not None:
         return config_for_weights(weights), weights
     if config is None or (weights is None and config == DEFAULT_CONFIG):
         return DEFAULT_CONFIG, weights or default_weights()
     if weights is None:
+        if not isinstance(config, SiamBANConfig):
+            config_path(config)  # a mistyped name is an unknown config, not a model without weights
         raise CheckpointError(
             f"no weights given for {config}: pass the model's checkpoint (e.g. an official model.pth); only the "
             f"default model ({DEFAULT_CONFIG}) ships its weights"

@@ -503,14 +503,21 @@ def bundled_config_names() -> list[str]:
     return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
 
 
-def resolve_config(name_or_path: str | Path) -> SiamBANConfig:
-    """Load a config from a path, or a bundled experiment by name (``siamban_r50_l234``)."""
+def config_path(name_or_path: str | Path) -> Path:
+    """The YAML file a config name or path stands for: a path as given (a ``.yaml``/``.yml`` name or an existing
+    file), else the bundled experiment of that name. Raises ConfigError naming the bundled configs otherwise."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") or path.exists():
-        return load_config(path)
+        return path
     bundled = CONFIG_DIR / f"{name_or_path}.yaml"
     if bundled.is_file():
-        return load_config(bundled)
+        return bundled
     raise ConfigError(
-        f"{name_or_path}: no such config file or bundled experiment (bundled: {', '.join(bundled_config_names())})"
+        f"unknown config {str(name_or_path)!r} (bundled: {', '.join(bundled_config_names())}): "
+        "no such config file or bundled experiment"
     )
+
+
+def resolve_config(name_or_path: str | Path) -> SiamBANConfig:
+    """Load a config from a path, or a bundled experiment by name (``siamban_r50_l234``)."""
+    return load_config(config_path(name_or_path))

@@ -51,8 +51,10 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
     out = tmp_path / "tune"
     first = tune(bench, factory, out, PROBE_CONFIG, budget=3, seed=1, space=space, workers=2, show_progress=False)
     log = read_log(out / "trials.jsonl")
-    assert first.new == 3 and sorted(r["trial"] for r in log) == [1, 2, 3]
+    assert first.new == 4 and sorted(r["trial"] for r in log) == [0, 1, 2, 3]  # trial 0: the starting values
     planned = {t.number: t.params for t in plan_trials("random", 3, seed=1, space=space)}
+    track = PROBE_CONFIG.track
+    planned[0] = {"penalty_k": track.penalty_k, "window_influence": track.window_influence, "lr": track.lr}
     for record in log:
         assert record["params"] == planned[record["trial"]] and record["metric"] == "success_auc"
         assert record["sequences"] == ["a_val", "b_val"] and 0 < record["score"] <= 20 / 21
@@ -63,13 +65,13 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
     assert first.best["score"] == max(scores)
 
     again = tune(bench, factory, out, PROBE_CONFIG, budget=3, seed=1, space=space, show_progress=False)
-    assert again.new == 0 and len(read_log(out / "trials.jsonl")) == 3  # resumed: no new trial
+    assert again.new == 0 and len(read_log(out / "trials.jsonl")) == 4  # resumed: no new trial
 
     # an interrupted trial: one of its two sequences was written; the resumed run finishes only the other
     (out / "results" / "shared" / "trial_0004").mkdir(parents=True)
     more = tune(bench, factory, out, PROBE_CONFIG, budget=4, seed=1, space=space, show_progress=False)
     log = read_log(out / "trials.jsonl")
-    assert more.new == 1 and [r["trial"] for r in log] == [1, 2, 3, 4]
+    assert more.new == 1 and [r["trial"] for r in log] == [0, 1, 2, 3, 4]
     best = max(log, key=lambda r: r["score"])
     assert more.best == best
     track = load_config(out / "best.yaml").track
@@ -80,6 +82,21 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
 
     with pytest.raises(InputError, match="another seed"):
         tune(bench, factory, out, PROBE_CONFIG, budget=2, seed=2, space=space, show_progress=False)
+
+
+def test_the_starting_settings_are_trial_0_and_best_is_never_worse(split, tmp_path):
+    # a search space far from the probe's own settings: every draw tracks worse than where the search starts
+    bench = load_benchmark("shared", split, roles=["val"])
+    factory = ProbeFactory(PROBE_CONFIG, _probe_weights(tmp_path), device="cpu")
+    space = SearchSpace(penalty_k=(2.0, 2.0), window_influence=(0.9, 0.9), lr=(1.0, 1.0))
+    summary = tune(bench, factory, tmp_path / "tune", PROBE_CONFIG, budget=1, space=space, show_progress=False)
+    start, drawn = read_log(tmp_path / "tune" / "trials.jsonl")
+    track = PROBE_CONFIG.track
+    assert start["trial"] == 0 and drawn["trial"] == 1
+    assert start["params"] == {"penalty_k": track.penalty_k, "window_influence": track.window_influence, "lr": track.lr}
+    assert start["score"] > drawn["score"] and summary.best == start
+    best = load_config(tmp_path / "tune" / "best.yaml").track
+    assert (best.penalty_k, best.window_influence, best.lr) == (track.penalty_k, track.window_influence, track.lr)
 
 
 def _probe_weights(folder):
@@ -98,11 +115,12 @@ def test_tune_cli_writes_log_and_refuses_heldout(split, tmp_path, capsys):
             str(weights), "--device", "cpu", "--quiet", "--out", str(tmp_path / "t")]
     assert main(base + ["--role", "val", "--method", "grid", "--budget", "1", "--lr", "0.3:0.3"]) == 0
     out = capsys.readouterr().out
-    assert "2 sequences, 1 new trials, 1 in" in out and "best: trial 1 (success_auc" in out
-    record = json.loads((tmp_path / "t" / "trials.jsonl").read_text())
+    assert "2 sequences, 2 new trials, 2 in" in out and "best: trial " in out
+    start, record = map(json.loads, (tmp_path / "t" / "trials.jsonl").read_text().splitlines())
+    assert start["trial"] == 0 and start["params"] == {"penalty_k": 0.14, "window_influence": 0.45, "lr": 0.3}
     assert record["params"] == {"penalty_k": 0.3005, "window_influence": 0.35, "lr": 0.3}
     assert math.isclose(load_config(tmp_path / "t" / "best.yaml").track.window_influence, 0.35)
     assert main(base + ["--role", "val", "--method", "grid", "--budget", "1", "--lr", "0.3:0.3"]) == 0
-    assert "0 new trials, 1 in" in capsys.readouterr().out
+    assert "0 new trials, 2 in" in capsys.readouterr().out
     assert main(base + ["--role", "heldout"]) == 2
     assert "refusing to tune on heldout sequences" in capsys.readouterr().err

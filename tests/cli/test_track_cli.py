@@ -110,3 +110,44 @@ def test_start_frame_with_a_box_for_a_middle_frame(probe_files, tmp_path, capsys
     assert iou_xywh(rows[:, :4], boxes[10:]).mean() > 0.7
     assert re.search(r"^14 frames at [0-9.]+ frames/s from frame 10 -> ", capsys.readouterr().out, re.M)
     assert "has no frame 99" in _error(capsys, argv[:-4] + ["--start-frame", "99", "-o", str(out)] + _model_args(root))
+
+
+@pytest.fixture
+def headless(monkeypatch):
+    """A Linux machine without a display (a server, an SSH session)."""
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+
+
+def test_headless_hints_name_init_and_video_not_show(probe_files, headless, capsys):
+    root, boxes = probe_files
+    video, model = str(root / "square.avi"), _model_args(root)
+    no_init = _error(capsys, ["track", video] + model)
+    assert "give --init x,y,w,h" in no_init and "--show" not in no_init
+    show = _error(capsys, ["track", video, "--init", _init(boxes[0]), "--show"] + model)
+    assert "--show needs a display" in show and "--video out.mp4" in show
+
+
+def test_with_a_display_no_init_suggests_drawing_the_box(probe_files, monkeypatch, capsys):
+    root, _ = probe_files
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert "or --show to draw it" in _error(capsys, ["track", str(root / "square.avi")] + _model_args(root))
+
+
+def test_a_webcam_that_cannot_be_opened_gives_a_hint(probe_files, monkeypatch, capsys):
+    class ClosedCapture:
+        def __init__(self, *args) -> None:
+            pass
+
+        def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+            return False
+
+        def release(self) -> None:
+            pass
+
+    monkeypatch.setattr(cv2, "VideoCapture", ClosedCapture)
+    root, boxes = probe_files
+    message = _error(capsys, ["track", "3", "--init", _init(boxes[0])] + _model_args(root))
+    assert "webcam 3: cannot be opened" in message
+    assert "check the index" in message and "permission" in message and "no other program holds it" in message

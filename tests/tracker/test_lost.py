@@ -127,3 +127,16 @@ def test_batch_tracker_follows_lost_and_tracking_targets_like_single_trackers():
             np.testing.assert_allclose(results[name].box, single.box, atol=1e-3)
         mixed += results["leaving"].lost and not results["staying"].lost
     assert mixed >= 5  # frames where one target was lost while the other was tracked
+
+
+def test_opencv_style_update_reports_ok_false_while_lost_and_the_same_boxes_as_track():
+    frames, boxes = leave_and_return_video()
+    cfg = dataclasses.replace(PROBE_CONFIG.track, lost_score=0.5, lost_frames=3, lost_instance_size=511)
+    tracker = SiamBANTracker(probe_model(), cfg, device="cpu")
+    tracker.init(frames[0], boxes[0])
+    updates = [tracker.update(frame) for frame in frames[1:]]
+    _, results = run(lost_instance_size=511)
+    assert [ok for ok, _ in updates] == [not r.lost for r in results]
+    assert [box for _, box in updates] == [r.box for r in results]
+    assert not all(ok for ok, _ in updates) and updates[0][0]
+    assert all(len(box) == 4 and all(type(v) is float for v in box) for _, box in updates)

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from siamban.training.scalars import ScalarWriter, read_scalars
+from siamban.training.scalars import JSONL_NAME, ScalarWriter, read_scalars
 
 
 def test_without_tensorboard_scalars_go_to_jsonl_and_the_writer_says_so_once(tmp_path, monkeypatch):
@@ -31,3 +31,19 @@ def test_with_tensorboard_event_files_are_written(tmp_path):
     assert writer.tensorboard
     assert list(tmp_path.glob("events.out.tfevents.*"))
     assert read_scalars(tmp_path)[0]["loss/total"] == 2.0
+
+
+def test_a_resumed_writer_cuts_the_records_after_the_snapshot_step(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", None)
+    writer = ScalarWriter(tmp_path, say=lambda message: None)
+    for step in (2, 4, 6, 8):
+        writer.write(step, {"loss/total": step / 10})
+    writer.close()
+    with open(tmp_path / JSONL_NAME, "a") as log:
+        log.write('{"step": 10, "loss/t')  # the line a kill tore
+    notices: list[str] = []
+    writer = ScalarWriter(tmp_path, say=notices.append, resume_step=4)
+    writer.write(6, {"loss/total": 0.5})
+    writer.close()
+    assert [(r["step"], r["loss/total"]) for r in read_scalars(tmp_path)] == [(2, 0.2), (4, 0.4), (6, 0.5)]
+    assert any("cut 3 records after step 4" in n for n in notices)

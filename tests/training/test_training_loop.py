@@ -83,6 +83,15 @@ def test_killed_runs_resume_to_bit_identical_weights(tmp_path):
     assert again.epochs == [] and again.last_checkpoint == run / "snapshot" / "checkpoint_e3.pth"
 
 
+def test_a_resumed_run_logs_each_step_once(tmp_path):
+    cfg = tiny_config(epochs=2, batch_size=4)  # 6 steps an epoch, a record every 2 and one per epoch
+    with pytest.raises(Killed):  # during epoch 2, after its step 8 was logged
+        train(cfg, KillDuring(SquarePairs(24, seed=3), epoch=1, after=10), tmp_path, progress=False)
+    assert [r["step"] for r in read_scalars(tmp_path / "logs")] == [2, 4, 6, 6, 8]
+    train(cfg, SquarePairs(24, seed=3), tmp_path, resume="auto", progress=False)
+    assert [r["step"] for r in read_scalars(tmp_path / "logs")] == [2, 4, 6, 6, 8, 10, 12, 12]
+
+
 def test_a_non_finite_loss_skips_the_step():
     cfg = tiny_config()
     model = build_model(cfg).train()

@@ -1,10 +1,11 @@
 """Reports of ``siamban eval``: a Markdown table and a JSON summary comparing trackers, and PNG plots (success and
-precision plots, EAO curves, per-attribute breakdowns) drawn with matplotlib's Agg backend."""
+precision plots, EAO curves, per-attribute breakdowns) drawn with matplotlib's Agg backend when it is installed."""
 
 from __future__ import annotations
 
 import json
 import math
+import warnings
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from siamban.benchmarks.metrics.ope import (
     OPEResult,
 )
 from siamban.benchmarks.metrics.vot import VOTResult
+from siamban.errors import SiamBANWarning
 from siamban.io.atomic import atomic_path, check_output_dir, write_text_atomic
 
 _COLUMNS = {
@@ -106,6 +108,15 @@ def summary_json(dataset: str, scores: list[TrackerScores], evaluator: str) -> d
     return _jsonable(out)
 
 
+def _matplotlib_installed() -> bool:
+    """Whether matplotlib imports: it is an optional extra (``siamban[report]``), needed for the plots only."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _figure():
     import matplotlib
 
@@ -150,12 +161,18 @@ def _bar_plot(path: Path, groups: list[str], series: dict[str, list[float]], tit
 
 
 def write_report(report_dir: str | Path, dataset: str, scores: list[TrackerScores], evaluator: str) -> list[Path]:
-    """Write ``summary.md``, ``summary.json`` and the plots for ``scores`` into ``report_dir``; return the paths."""
+    """Write ``summary.md``, ``summary.json`` and the plots for ``scores`` into ``report_dir``; return the paths.
+
+    Without matplotlib (the ``report`` extra) the plots are skipped with a SiamBANWarning that says what to install."""
     report_dir = check_output_dir(report_dir, "report folder")
     report_dir.mkdir(parents=True, exist_ok=True)
     written = [report_dir / "summary.md", report_dir / "summary.json"]
     write_text_atomic(written[0], markdown_table(dataset, scores, evaluator))
     write_text_atomic(written[1], json.dumps(summary_json(dataset, scores, evaluator), indent=2))
+    if not _matplotlib_installed():
+        warnings.warn("plots skipped: they need matplotlib (pip install 'siamban[report]')", SiamBANWarning,
+                      stacklevel=2)
+        return written
     kind = scores[0].kind
     if kind == "ope":
         _curve_plot(report_dir / "success_plot.png", SUCCESS_THRESHOLDS,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence as Seq
 import numpy as np
 
 from siamban.config import SiamBANConfig, TrackConfig, resolve_config, with_tracker_preset
-from siamban.errors import ConfigError, InputError
+from siamban.errors import ConfigError, DependencyError, InputError
 from siamban.inference.optimize import Precision
 from siamban.tracker.tracker import TrackResult
 
@@ -79,17 +79,35 @@ class SiamBANFactory:
 _OPENCV: dict[str, str] = {"csrt": "TrackerCSRT", "kcf": "TrackerKCF", "mil": "TrackerMIL"}
 
 
+def opencv_tracker_constructor(kind: str) -> Callable[[], Any]:
+    """The function that makes a new OpenCV tracker of ``kind`` (``cv2.TrackerCSRT.create`` or, in older builds,
+    ``cv2.TrackerCSRT_create``). DependencyError saying which package to install when this cv2 build lacks it:
+    CSRT and KCF live only in OpenCV's contrib build."""
+    import cv2
+
+    key = kind.lower()
+    if key not in _OPENCV:
+        raise InputError(f"unknown OpenCV tracker {kind!r} (known: {', '.join(_OPENCV)})")
+    name = _OPENCV[key]
+    tracker_class = getattr(cv2, name, None)
+    if tracker_class is not None and hasattr(tracker_class, "create"):
+        return tracker_class.create
+    legacy = getattr(cv2, f"{name}_create", None)
+    if legacy is not None:
+        return legacy
+    raise DependencyError(
+        f"the OpenCV {key} tracker is not in this cv2 build ({cv2.__version__}): it needs OpenCV's contrib build; "
+        "uninstall the other cv2 package (pip uninstall opencv-python-headless opencv-python), "
+        "then pip install opencv-contrib-python-headless"
+    )
+
+
 class OpenCVTracker:
     """An OpenCV tracker (``csrt``, ``kcf``, ``mil``) with siamban's interface. OpenCV takes integer boxes, so the
     initial box is rounded; a frame where OpenCV reports a failure keeps the last box with score 0."""
 
     def __init__(self, kind: str = "csrt") -> None:
-        import cv2
-
-        key = kind.lower()
-        if key not in _OPENCV:
-            raise InputError(f"unknown OpenCV tracker {kind!r} (known: {', '.join(_OPENCV)})")
-        self._create: Callable[[], Any] = getattr(cv2, _OPENCV[key]).create
+        self._create: Callable[[], Any] = opencv_tracker_constructor(kind)
         self._tracker: Any = None
         self._box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
@@ -115,6 +133,9 @@ class OpenCVFactory:
     """Picklable factory of ``OpenCVTracker(kind)`` (it accepts no hyper-parameter overrides)."""
 
     kind: str = "csrt"
+
+    def __post_init__(self) -> None:
+        opencv_tracker_constructor(self.kind)  # a missing contrib build fails before any sequence is run
 
     def __call__(self, overrides: Mapping[str, float] | None = None) -> OpenCVTracker:
         if overrides:

@@ -30,7 +30,7 @@ from siamban.benchmarks.evaluate import evaluate_benchmark
 from siamban.benchmarks.results import result_paths
 from siamban.benchmarks.runners.run import Job, RunOptions, is_finished, run_jobs
 from siamban.benchmarks.trackers import with_track_overrides
-from siamban.config import SiamBANConfig, config_to_dict, save_config
+from siamban.config import SiamBANConfig, TrackConfig, config_to_dict, save_config
 from siamban.errors import InputError
 from siamban.io.atomic import write_text_atomic
 from siamban.tracker.sequence import SingleTargetTracker
@@ -60,7 +60,7 @@ class SearchSpace:
 
 @dataclass(frozen=True)
 class Trial:
-    number: int  # 1-based
+    number: int  # 1-based for the search's draws; 0 for the starting values (``starting_trial``)
     params: dict[str, float]
 
     @property
@@ -84,6 +84,11 @@ def plan_trials(method: str, budget: int, seed: int = 0, space: SearchSpace = Se
         axes = [np.linspace(lo, hi, steps) if steps > 1 else np.array([(lo + hi) / 2]) for lo, hi in ranges.values()]
         draws = (dict(zip(ranges, map(float, values))) for values in itertools.product(*axes))
     return [Trial(i, {k: round(v, 6) for k, v in params.items()}) for i, params in enumerate(draws, start=1)]
+
+
+def starting_trial(track: TrackConfig) -> Trial:
+    """Trial 0: the config's own TRACK values, scored first so the best trial is never worse than the start."""
+    return Trial(0, {name: round(float(getattr(track, name)), 6) for name in SearchSpace().ranges()})
 
 
 def read_log(path: Path) -> list[dict]:
@@ -131,7 +136,7 @@ def _check_log(records: list[dict], plan: list[Trial], log: Path) -> set[int]:
         if not same:
             raise InputError(
                 f"{log}: trial {record['trial']} was run with {record['params']}, this search plans {trial.params} "
-                "(another seed, method or range?): use a new --out folder")
+                "(another seed, method, range or config?): use a new --out folder")
         done.add(trial.number)
     return done
 
@@ -153,12 +158,13 @@ def tune(
     """Run the trials of ``plan_trials(method, budget, seed, space)`` not yet in ``out_dir``'s log, each over every
     sequence of ``benchmark`` with ``factory(params)``; append each finished trial to the log; write the best preset.
 
-    ``base_config`` is the experiment whose TRACK section the best parameters replace in ``best.yaml``.
+    ``base_config`` is the experiment whose TRACK section the best parameters replace in ``best.yaml``; its own
+    values run first as trial 0, so ``best.yaml`` never scores below the starting point.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = out_dir / LOG_NAME
-    plan = plan_trials(method, budget, seed, space)
+    plan = [starting_trial(base_config.track)] + plan_trials(method, budget, seed, space)
     records = read_log(log)
     done = _check_log(records, plan, log)
     todo = [t for t in plan if t.number not in done]

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 import warnings
+from importlib import metadata
 
 from siamban.errors import SiamBANError, SiamBANWarning
 
@@ -20,10 +21,19 @@ COMMANDS = ("track", "demo", "synth", "prepare", "train", "test", "eval", "tune"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="siamban", description="SiamBAN visual object tracker")
+    parser.add_argument("--version", action="version", version=f"siamban {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"siamban.cli.{name}").add_parser(sub)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (``unknown`` when running from a source tree never installed)."""
+    try:
+        return metadata.version("siamban")
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

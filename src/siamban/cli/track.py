@@ -16,6 +16,7 @@ from siamban.errors import InputError, OutputError
 from siamban.geometry import check_box_xywh
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
 from siamban.io.atomic import check_output_file
+from siamban.io.viewer import Viewer, display_available
 from siamban.io.writers import VIDEO_SUFFIXES
 from siamban.tracker.sequence import SingleTargetTracker, track_frames
 
@@ -40,7 +41,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.init is None and not args.show:
-        raise InputError("no first box: give --init x,y,w,h (or --show to draw it)")
+        # drawing the box needs a window: only suggest it where one can open
+        draw = "or --show to draw it" if display_available() else "there is no display here to draw it on"
+        raise InputError(f"no first box: give --init x,y,w,h ({draw})")
     init_box = parse_box(args.init) if args.init is not None else None  # "--init=" is an error, not "draw it"
     if args.start_frame < 0:
         raise InputError(f"--start-frame {args.start_frame}: must be 0 or more")
@@ -54,8 +57,6 @@ def run(args: argparse.Namespace) -> int:
 
     viewer = None
     if args.show:
-        from siamban.io.viewer import Viewer
-
         viewer = Viewer(f"siamban - {source.name}")
     frames = iter(source)
     for _ in range(args.start_frame):

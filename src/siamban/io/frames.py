@@ -57,7 +57,8 @@ class FrameSource:
         assert self._spec is not None  # the constructors below set either the frame files or a video/webcam
         capture = cv2.VideoCapture(self._spec)
         if not capture.isOpened():
-            raise InputError(f"{self.name}: cannot open")
+            hint = f": {webcam_hint(self._spec)}" if isinstance(self._spec, int) else ""
+            raise InputError(f"{self.name}: cannot open{hint}")
         decoded = 0
         try:
             while True:
@@ -113,6 +114,12 @@ def _image_source(name: str, paths: list[Path], where: str) -> FrameSource:
     return FrameSource(name=name, kind="images", fps=25.0, count=len(paths), _paths=paths)
 
 
+def webcam_hint(index: int) -> str:
+    """What to check when webcam ``index`` does not open."""
+    return (f"check the index ({index}; the first camera is 0), the permission to use it (on Linux, /dev/video{index} "
+            "and the video group), and that no other program holds it")
+
+
 def open_frames(spec: str | Path | int) -> FrameSource:
     """Open ``spec``: a webcam index (``0``), an image folder, a glob (``frames/*.jpg``), an image or a video file."""
     text = str(spec)
@@ -123,7 +130,7 @@ def open_frames(spec: str | Path | int) -> FrameSource:
         fps = capture.get(cv2.CAP_PROP_FPS) if opened else 0.0
         capture.release()
         if not opened:
-            raise InputError(f"webcam {index}: cannot be opened")
+            raise InputError(f"webcam {index}: cannot be opened: {webcam_hint(index)}")
         return FrameSource(name=f"webcam{index}", kind="webcam", fps=fps or 30.0, count=None, _spec=index)
     if any(ch in text for ch in "*?["):
         paths = sorted((Path(p) for p in glob.glob(text) if p.lower().endswith(IMAGE_SUFFIXES)), key=natural_key)

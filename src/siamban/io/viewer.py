@@ -43,20 +43,31 @@ class _Drag:
     done: bool = False
 
 
+#: What to do instead of ``--show`` where no window can open.
+NO_WINDOW_HINT = "write the annotated tracking to a file instead with --video out.mp4"
+
+
+def display_available() -> bool:
+    """False on Linux without an X11 or Wayland display (a server, an SSH session, a container); True elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 class Viewer:
     """One window: ``show(frame)`` each frame; ``select_box(frame)`` lets the user drag the first box."""
 
     def __init__(self, title: str = "siamban") -> None:
-        if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-            raise InputError("--show needs a display, and DISPLAY is not set")
+        if not display_available():
+            raise InputError(f"--show needs a display, and DISPLAY is not set: {NO_WINDOW_HINT}")
         try:
             import tkinter as tk
         except ImportError:
-            raise InputError("--show needs Python's tkinter, which this Python lacks") from None
+            raise InputError(f"--show needs Python's tkinter, which this Python lacks: {NO_WINDOW_HINT}") from None
         try:
             self._root = tk.Tk()
         except tk.TclError as exc:
-            raise InputError(f"--show cannot open a window ({exc})") from None
+            raise InputError(f"--show cannot open a window ({exc}): {NO_WINDOW_HINT}") from None
         self._tk = tk
         self._root.title(title)
         self._canvas = tk.Canvas(self._root, highlightthickness=0)

@@ -295,6 +295,12 @@ class SiamBANTracker:
         else:
             self.state = new_state
 
+    def update(self, image: np.ndarray) -> tuple[bool, tuple[float, float, float, float]]:
+        """OpenCV's tracker convention (``ok, box = tracker.update(frame)``): ``track`` with ``ok`` False while the
+        target is lost, and ``box`` the (x, y, w, h) of ``TrackResult.box``."""
+        result = self.track(image)
+        return not result.lost, result.box
+
 
 def apply_batch_maps(
     trackers: Sequence[SiamBANTracker], crops: Sequence[SearchCrop], cls: torch.Tensor, loc: torch.Tensor

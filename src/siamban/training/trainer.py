@@ -182,7 +182,8 @@ def train(
             for stale in remove_stale_snapshots(snapshot_dir):  # left by a snapshot write that was killed
                 say(f"removed {stale}, the temporary file of an interrupted snapshot write")
             save_config(cfg, run_dir / "config.yaml", header="resolved configuration of this training run")
-            writer = ScalarWriter(log_dir, say=say)
+            # a resumed run logs from the snapshot's step on: cut what the interrupted run logged after it
+            writer = ScalarWriter(log_dir, say=say, resume_step=start_epoch * len(loader) if resume else None)
         if snapshot is not None:
             # last, so the set-up above draws nothing from the restored state
             restore_rng_state(snapshot["rng"], str(snapshot_file))
