@@ -71,21 +71,22 @@ def main() -> int:
 
     log_path = Path(args.log)
     log = {"run": str(run), "selection": "mean of the real-val and generated-val success AUCs", "epochs": {}}
-    if log_path.is_file():  # scores of snapshots already seen in this run are kept (snapshots never change)
+    if log_path.is_file():  # scores of the very same snapshot files (size and time) are kept
         earlier = json.loads(log_path.read_text())
         if earlier.get("run") == str(run):
             log["epochs"] = earlier.get("epochs", {})
     best: tuple[float, Path] | None = None
     for path in snapshots:
-        if path.name not in log["epochs"]:
+        stamp = {"bytes": path.stat().st_size, "mtime": round(path.stat().st_mtime, 3)}
+        if log["epochs"].get(path.name, {}).get("file") != stamp:  # a snapshot of an earlier run: score again
             factory = SiamBANFactory(bundled, path)
             aucs = {name: track_and_score(bench, factory, None, path.stem).summary["success_auc"]
                     for name, bench in splits.items()}
-            log["epochs"][path.name] = {**aucs, "mean": sum(aucs.values()) / len(aucs)}
+            log["epochs"][path.name] = {**aucs, "mean": sum(aucs.values()) / len(aucs), "file": stamp}
             log_path.parent.mkdir(parents=True, exist_ok=True)
             log_path.write_text(json.dumps(log, indent=2))
         scores = log["epochs"][path.name]
-        aucs = {k: v for k, v in scores.items() if k != "mean"}
+        aucs = {k: v for k, v in scores.items() if k not in ("mean", "file")}
         mean = scores["mean"]
         print(f"{path.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()) + f", mean {mean:.3f}")
         if best is None or mean > best[0]:

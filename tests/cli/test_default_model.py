@@ -4,6 +4,7 @@ import re
 
 import cv2
 import numpy as np
+import pytest
 import torch
 
 from siamban.assets import DEFAULT_CONFIG, default_weights, sample_clip
@@ -13,7 +14,7 @@ from siamban.io.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
 from siamban.models import build_model, load_weights
 
-#: Mean overlap of the shipped model on its sample clip: 0.788 when it shipped (siamban demo, 2 threads),
+#: Mean overlap of the shipped model on its sample clip: 0.770 when it shipped (siamban demo, 2 threads),
 #: less a margin for the summation order other thread counts or CPUs give.
 DEMO_MIN_OVERLAP = 0.70
 
@@ -27,6 +28,7 @@ def test_shipped_weights_are_small_fp16_and_fit_the_bundled_config():
     load_weights(build_model(resolve_config(DEFAULT_CONFIG)), path)  # strict: raises on any misfit
 
 
+@pytest.mark.slow
 def test_demo_tracks_the_sample_with_the_default_model(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path), "--device", "cpu"]) == 0
     printed = capsys.readouterr().out

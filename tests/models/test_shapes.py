@@ -65,6 +65,7 @@ def test_depthwise_xcorr_matches_a_naive_loop():
     assert torch.allclose(shared[1], F.conv2d(search[1:2], kernel[0].unsqueeze(1), groups=3)[0], atol=1e-5)
 
 
+@pytest.mark.slow
 def test_each_search_is_matched_against_its_own_template(r50):
     # Batched tracking relies on row i of the maps depending only on template i and search i.
     gen = torch.Generator().manual_seed(0)
