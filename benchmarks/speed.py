@@ -32,7 +32,7 @@ from siamban.assets import default_weights, sample_clip
 from siamban.config import SiamBANConfig, resolve_config
 from siamban.errors import CheckpointError
 from siamban.geometry import iou_xywh
-from siamban.inference import set_inference_threads
+from siamban.inference import optimize_for_inference, set_inference_threads
 from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
 from siamban.tracker import BatchTracker, SiamBANTracker
@@ -40,7 +40,7 @@ from siamban.tracker.sequence import track_frames
 from siamban.machine import device_name, report_path
 
 MODELS = {"r50": "siamban_r50_l234", "lite0": "siamban_lite0"}
-PATHS = ("eager", "fp32", "bf16", "fp16", "onnxruntime")
+PATHS = ("eager", "fp32", "bf16", "fp16", "onnxruntime", "fp32-nchw", "fp16-nchw")  # -nchw: no channels-last
 FRAME_SIZE = (480, 360)
 SHARED_SEQUENCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sequences"
 
@@ -119,8 +119,10 @@ def settle_random_model(model: nn.Module) -> nn.Module:
 def build_path(path: str, model: nn.Module, cfg: SiamBANConfig) -> nn.Module | None:
     """The network of one path (template / track interface), or None where it cannot run here."""
     device = next(model.parameters()).device
-    if path == "fp16" and device.type != "cuda":
+    if path.startswith("fp16") and device.type != "cuda":
         return None
+    if path.endswith("-nchw"):
+        return optimize_for_inference(model, path.removesuffix("-nchw"), channels_last=False)  # type: ignore[arg-type]
     if path == "onnxruntime":
         try:
             import onnxruntime  # noqa: F401
@@ -466,7 +468,7 @@ def main(argv: list[str] | None = None) -> dict:
                                                                args.batch, 1, device)
                 memory[path] = max(memory.get(path, 0.0), peak_memory_mb(device))
         for path in nets:
-            precision = path if path in throughput else "fp32"
+            precision = path.removesuffix("-nchw") if path.removesuffix("-nchw") in throughput else "fp32"
             floor_s = search_flops / (throughput[precision]["conv3x3"] * 1e9)
             rows.append({
                 "model": key, "config": MODELS[key], "path": path, "weights": weights and report_path(weights),

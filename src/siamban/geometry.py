@@ -13,7 +13,6 @@ from typing import Sequence
 import cv2
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from siamban.errors import InputError
 
@@ -132,9 +131,56 @@ def crop_window(
     return np.ascontiguousarray(patch)
 
 
-def pad_fill(pad_color: np.ndarray, device: torch.device) -> torch.Tensor:
-    """The uint8 padding colour of ``crop_window_tensor`` on ``device`` (truncated as OpenCV's border value is)."""
-    return torch.as_tensor(np.asarray(pad_color, dtype=np.float64).astype(np.uint8), device=device)
+def _resize_taps(s: np.ndarray, out_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bilinear taps of ``F.interpolate`` (align_corners=False) from ``s`` to ``out_size`` pixels, per window: first
+    and second source index (N, out) and the second one's weight (N, out), in float32 as torch computes them."""
+    scale = s.astype(np.float32) / np.float32(out_size)
+    src = np.maximum(scale[:, None] * (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) - np.float32(0.5), 0)
+    first = np.floor(src).astype(np.int64)
+    second = first + (first < (s[:, None] - 1))
+    return first, second, (src - first).astype(np.float32)
+
+
+def crop_windows_tensor(
+    frame: torch.Tensor,
+    centers: np.ndarray,
+    out_size: int,
+    window_sizes: np.ndarray,
+    pad_colors: np.ndarray,
+) -> torch.Tensor:
+    """``crop_window`` of N windows of one frame with torch ops on the frame's device, in one batch of operations:
+    ``frame`` (H, W, 3) uint8 -> (N, 3, out, out) float32. ``centers`` (N, 2), ``window_sizes`` (N,), ``pad_colors``
+    (N, 3): each window's centre, side and padding colour (truncated to uint8 as OpenCV's border value is).
+
+    Same windows and padding; the resize is ``F.interpolate``'s bilinear (no antialias, like OpenCV's) written as a
+    gather of each output pixel's four taps, rounded to whole grey levels, so pixels agree with the OpenCV crop within
+    one grey level. Lets a GPU tracker upload the frame once and crop any number of targets with a fixed number of
+    kernel launches.
+    """
+    centers = np.asarray(centers, dtype=np.float64).reshape(-1, 2)
+    sizes = np.asarray(window_sizes, dtype=np.int64).reshape(-1)
+    if (sizes < 1).any():
+        raise InputError(f"crop window of size {int(sizes.min())} is empty")
+    height, width, channels = (int(v) for v in frame.shape)
+    half = (sizes + 1) / 2
+    xmin = np.floor(centers[:, 0] - half + 0.5).astype(np.int64)
+    ymin = np.floor(centers[:, 1] - half + 0.5).astype(np.int64)
+    first, second, weight = _resize_taps(sizes, out_size)
+    outside = -(height * width + width + 1)  # any index built from an outside row or column is negative
+    ys, xs = (ymin[:, None] + first, ymin[:, None] + second), (xmin[:, None] + first, xmin[:, None] + second)
+    rows = [np.where((y >= 0) & (y < height), y * width, outside) for y in ys]
+    cols = [np.where((x >= 0) & (x < width), x, outside) for x in xs]
+    taps = torch.from_numpy(np.stack(rows + cols, axis=1)).to(frame.device)  # (N, 4, out)
+    weights = torch.from_numpy(np.stack([1 - weight, weight], axis=1)).to(frame.device)  # (N, 2, out)
+    fill = np.asarray(pad_colors, dtype=np.float64).reshape(-1, channels).astype(np.uint8)
+    fills = torch.from_numpy(fill).to(frame.device)[:, None, None, None, None, :]
+    index = taps[:, 0:2, None, :, None] + taps[:, None, 2:4, None, :]  # (N, 2 rows, 2 columns, out, out)
+    inside = (index >= 0).unsqueeze(-1)
+    pixels = frame.reshape(-1, channels)[index.clamp_(min=0)]  # (N, 2, 2, out, out, 3)
+    pixels = torch.where(inside, pixels, fills).float()
+    tap_weights = weights[:, :, None, :, None] * weights[:, None, :, None, :]  # (N, 2, 2, out, out): row x column
+    values = (pixels * tap_weights.unsqueeze(-1)).sum(dim=(1, 2))
+    return values.round_().clamp_(0, 255).permute(0, 3, 1, 2).contiguous()
 
 
 def crop_window_tensor(
@@ -142,27 +188,12 @@ def crop_window_tensor(
     center: Sequence[float],
     out_size: int,
     window_size: int,
-    pad_color: np.ndarray | torch.Tensor,
+    pad_color: np.ndarray,
 ) -> torch.Tensor:
-    """``crop_window`` with torch ops on the frame's device: ``frame`` (H, W, 3) uint8 -> (1, 3, out, out) float32.
-
-    ``pad_color``: per-channel values, or ``pad_fill``'s tensor of them (made once per target, saving an upload).
-
-    Same window and padding; the bilinear resize is ``F.interpolate`` (no antialias, like OpenCV's), rounded to whole
-    grey levels, so pixels agree with the OpenCV crop within one grey level. Lets a GPU tracker upload the frame once.
-    """
-    s, xmin, ymin = _window_origin(center, window_size)
-    height, width = frame.shape[:2]
-    fill = pad_color if isinstance(pad_color, torch.Tensor) else pad_fill(pad_color, frame.device)
-    patch = fill.expand(s, s, frame.shape[2]).clone()
-    sx0, sy0, sx1, sy1 = max(xmin, 0), max(ymin, 0), min(xmin + s, width), min(ymin + s, height)
-    if sx1 > sx0 and sy1 > sy0:
-        patch[sy0 - ymin : sy1 - ymin, sx0 - xmin : sx1 - xmin] = frame[sy0:sy1, sx0:sx1]
-    tensor = patch.permute(2, 0, 1).unsqueeze(0).float()
-    if s != out_size:
-        tensor = F.interpolate(tensor, size=(out_size, out_size), mode="bilinear", align_corners=False)
-        tensor = tensor.round_().clamp_(0, 255)
-    return tensor.contiguous()
+    """``crop_window`` with torch ops on the frame's device: ``frame`` (H, W, 3) uint8 -> (1, 3, out, out) float32
+    (``crop_windows_tensor`` of one window)."""
+    one = np.asarray([window_size])
+    return crop_windows_tensor(frame, np.asarray([center]), out_size, one, np.asarray([pad_color]))
 
 
 def polygon_to_xywh(points: Sequence[float]) -> np.ndarray:

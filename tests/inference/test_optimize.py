@@ -134,3 +134,15 @@ def test_cuda_graph_step_falls_back_on_cpu_tensors():
         kernels = step.template(z)
         for ours, reference in zip(step.track(x, kernels), network.track(x, kernels)):
             assert torch.equal(ours, reference)
+
+
+@pytest.mark.parametrize("config, expected", [("siamban_r50_l234", True), ("siamban_lite0", False)])
+def test_channels_last_only_without_depthwise_convolutions(config, expected):
+    from siamban.inference.optimize import prefers_channels_last
+
+    model = build_model(resolve_config(config))
+    assert prefers_channels_last(model) is expected
+    fast = optimize_for_inference(model, pack=False)
+    assert isinstance(fast, InferenceModel)
+    assert fast.memory_format == (torch.channels_last if expected else torch.contiguous_format)
+    assert optimize_for_inference(model, pack=False, channels_last=True).memory_format == torch.channels_last

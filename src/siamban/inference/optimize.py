@@ -1,8 +1,9 @@
 """One call from a trained SiamBAN to its fastest inference form on the current device, same interface.
 
 CPU: batch norm folded into the convolutions, convolutions pre-packed for oneDNN (channels-last, ReLU fused), fp32
-or bf16 weights and activations. CUDA: folded, channels-last, fp16/bf16/fp32, and the per-frame step replayed from a
-CUDA graph (``siamban.inference.cuda``). Outputs are always float32, whatever the precision inside.
+or bf16 weights and activations. CUDA: folded, fp16/bf16/fp32, channels-last unless the network has depthwise
+convolutions, and the per-frame step replayed from a CUDA graph (``siamban.inference.cuda``). Outputs are always
+float32, whatever the precision inside.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def check_precision(precision: str, device: torch.device) -> torch.dtype:
 def optimize_for_inference(
     model: SiamBAN,
     precision: Precision = "fp32",
-    channels_last: bool = True,
+    channels_last: bool | None = None,
     pack: bool | None = None,
     cuda_graph: bool = True,
 ) -> InferenceModel | CudaGraphStep:
@@ -75,7 +76,8 @@ def optimize_for_inference(
 
     Folds batch norm; on the CPU pre-packs the convolutions for oneDNN when ``pack`` (default: when available; it
     implies channels-last); on CUDA wraps the per-frame step in a CUDA graph when ``cuda_graph``. ``precision`` is the
-    dtype of weights and activations (fp16: CUDA only). The original model is left untouched.
+    dtype of weights and activations (fp16: CUDA only). ``channels_last`` defaults to ``prefers_channels_last``.
+    The original model is left untouched.
     """
     device = next(model.parameters()).device
     dtype = check_precision(precision, device)
@@ -84,6 +86,8 @@ def optimize_for_inference(
         pack = onednn_available() if pack is None else pack
         if pack:
             return InferenceModel(pack_for_cpu(folded, dtype).requires_grad_(False), dtype, channels_last=True)
+    if channels_last is None:
+        channels_last = prefers_channels_last(folded)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     # torch's stubs for Module.to omit the memory_format keyword it takes (and documents)
     converted = folded.to(dtype=dtype, memory_format=memory_format)  # type: ignore[call-overload]
@@ -93,6 +97,16 @@ def optimize_for_inference(
 
         return CudaGraphStep(network)
     return network
+
+
+def prefers_channels_last(model: nn.Module) -> bool:
+    """Whether ``model`` runs faster channels-last on CUDA: yes for dense convolutions (ResNet-50: 869 against 524
+    per-frame steps/s at batch 1 in fp16 on an H200), no once it has depthwise ones, which cuDNN runs slowly in that
+    layout (EfficientNet-Lite0: 1430 against 1683 at batch 1, 5171 against 7966 at batch 256;
+    benchmarks/results/speed_cuda_memory_format.json)."""
+    return not any(
+        isinstance(m, nn.Conv2d) and m.groups > 1 and m.groups == m.in_channels for m in model.modules()
+    )
 
 
 def physical_cores() -> int:

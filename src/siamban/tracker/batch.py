@@ -15,7 +15,15 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.tracker.tracker import SiamBANTracker, TrackingNetwork, TrackResult, apply_batch_maps, stack_crops
+from siamban.tracker.tracker import (
+    SearchCrop,
+    SiamBANTracker,
+    TrackingNetwork,
+    TrackResult,
+    apply_batch_maps,
+    search_crops,
+    stack_crops,
+)
 
 #: The type of the target ids a caller names (``track({id: frame, ...})`` answers with the same ids).
 TargetId = TypeVar("TargetId", bound=Hashable)
@@ -107,12 +115,13 @@ class BatchTracker:
             unknown = [t for t in frames if t not in self._targets]
             if unknown:
                 raise InputError(f"track(): unknown target {unknown[0]!r} (targets: {self.targets})")
-        prepared: dict[int, np.ndarray | torch.Tensor] = {}  # by frame object: a shared frame is uploaded once
-        crops = {}
+        by_frame: dict[int, list[Hashable]] = {}  # by frame object: a shared frame is checked, uploaded and cut once
         for t, frame in frames.items():
-            if id(frame) not in prepared:
-                prepared[id(frame)] = self._prototype.prepare_frame(frame)
-            crops[t] = self._targets[t].search_crop_prepared(prepared[id(frame)])
+            by_frame.setdefault(id(frame), []).append(t)
+        crops: dict[Hashable, SearchCrop] = {}
+        for ids in by_frame.values():
+            prepared = self._prototype.prepare_frame(frames[ids[0]])
+            crops.update(zip(ids, search_crops([self._targets[t] for t in ids], prepared)))
         groups: dict[int, list[Hashable]] = {}
         for t, crop in crops.items():
             groups.setdefault(crop.instance, []).append(t)

@@ -15,7 +15,7 @@ from siamban.geometry import (
     context_size,
     crop_window,
     crop_window_tensor,
-    pad_fill,
+    crop_windows_tensor,
     xywh_center,
 )
 from siamban.tracker.postprocess import StepResult, TargetState, cosine_window, point_grid, update_state
@@ -140,7 +140,6 @@ class SiamBANTracker:
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
         self.channel_average: np.ndarray | None = None
-        self._pad_fill: torch.Tensor | None = None  # channel_average as the device crop's uint8 fill
         self.lost = False
         self._low_frames = 0
         self._confident_state: TargetState | None = None
@@ -181,7 +180,6 @@ class SiamBANTracker:
         self._confident_state = self.state
         self.lost, self._low_frames = False, 0
         self.channel_average = image.mean(axis=(0, 1))
-        self._pad_fill = None
         s_z = round(context_size(box[2:], self.config.context_amount))
         self.kernels = self.model.template(self.crop(self._upload(image), (cx, cy), self.config.exemplar_size, s_z))
 
@@ -200,16 +198,19 @@ class SiamBANTracker:
 
     def search_crop_prepared(self, frame: np.ndarray | torch.Tensor) -> "SearchCrop":
         """``search_crop`` of a frame that ``prepare_frame`` (of this tracker or one with the same settings) made."""
+        instance, s_x, scale_z = self.search_window()
+        assert self.state is not None  # search_window raised otherwise
+        pixels = self._crop_pixels(frame, self.state.center[0], instance, s_x)
+        return SearchCrop(pixels, scale_z, _frame_hw(frame), instance, self.device)
+
+    def search_window(self) -> tuple[int, int, float]:
+        """The next search crop's side, the side of its window in the frame, and the crop/frame scale."""
         if self.state is None or self.kernels is None:
             raise InputError("track() called before init(): give the tracker a first frame and box")
         cfg = self.config
         instance = self.search_size()
         s_z = context_size(self.state.size[0], cfg.context_amount)
-        scale_z = cfg.exemplar_size / s_z
-        s_x = round(s_z * (instance / cfg.exemplar_size))
-        pixels = self._crop_pixels(frame, self.state.center[0], instance, s_x)
-        height, width = frame.shape[:2]
-        return SearchCrop(pixels, scale_z, (int(height), int(width)), instance, self.device)
+        return instance, round(s_z * (instance / cfg.exemplar_size)), cfg.exemplar_size / s_z
 
     def search_size(self) -> int:
         """Side of the next search crop: ``LOST_INSTANCE_SIZE`` while lost, ``SMALL_INSTANCE_SIZE`` while the target
@@ -239,9 +240,7 @@ class SiamBANTracker:
         if self.channel_average is None:
             raise InputError("track() called before init(): give the tracker a first frame and box")
         if isinstance(frame, torch.Tensor):
-            if self._pad_fill is None or self._pad_fill.device != frame.device:
-                self._pad_fill = pad_fill(self.channel_average, frame.device)
-            return crop_window_tensor(frame, center, out_size, window_size, self._pad_fill)
+            return crop_window_tensor(frame, center, out_size, window_size, self.channel_average)
         return crop_window(frame, center, out_size, window_size, self.channel_average)
 
     def apply_maps(self, crop: SearchCrop, cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
@@ -300,6 +299,35 @@ class SiamBANTracker:
         target is lost, and ``box`` the (x, y, w, h) of ``TrackResult.box``."""
         result = self.track(image)
         return not result.lost, result.box
+
+
+def _frame_hw(frame: np.ndarray | torch.Tensor) -> tuple[int, int]:
+    return int(frame.shape[0]), int(frame.shape[1])
+
+
+def search_crops(trackers: Sequence[SiamBANTracker], frame: np.ndarray | torch.Tensor) -> list[SearchCrop]:
+    """``search_crop_prepared`` of every tracker in ``trackers`` on one prepared frame. A frame on the device is cut
+    with one ``crop_windows_tensor`` call per search size (a fixed number of kernel launches for any number of
+    targets); a host frame, by OpenCV per target."""
+    if not isinstance(frame, torch.Tensor):
+        return [tracker.search_crop_prepared(frame) for tracker in trackers]
+    windows = [tracker.search_window() for tracker in trackers]
+    crops: list[SearchCrop | None] = [None] * len(trackers)
+    for instance in sorted({w[0] for w in windows}):
+        rows = [i for i, w in enumerate(windows) if w[0] == instance]
+        group = [trackers[i] for i in rows]
+        if any(t.state is None or t.channel_average is None for t in group):
+            raise InputError("track() called before init(): give the tracker a first frame and box")
+        batch = crop_windows_tensor(
+            frame,
+            np.stack([t.state.center[0] for t in group if t.state is not None]),
+            instance,
+            np.array([windows[i][1] for i in rows]),
+            np.stack([t.channel_average for t in group if t.channel_average is not None]),
+        )
+        for row, i in enumerate(rows):
+            crops[i] = SearchCrop(batch[row : row + 1], windows[i][2], _frame_hw(frame), instance, trackers[i].device)
+    return [c for c in crops if c is not None]
 
 
 def apply_batch_maps(
