@@ -27,7 +27,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from siamban.api import crops_on_device, inference_network
+from siamban.api import LoadedNetwork, crops_on_device, inference_network
 from siamban.assets import default_weights, sample_clip
 from siamban.config import SiamBANConfig, resolve_config
 from siamban.errors import CheckpointError
@@ -174,7 +174,7 @@ def make_tracker(net: nn.Module, path: str, cfg: SiamBANConfig, device: torch.de
     """A tracker running ``net``; optimized paths on CUDA crop on the GPU (the eager baseline crops with OpenCV)."""
     backend = "onnxruntime" if path == "onnxruntime" else "torch"
     device_crop = crops_on_device(device, optimize=path != "eager", backend=backend)
-    return SiamBANTracker(net, cfg.track, stride=cfg.point.stride, device=device, device_crop=device_crop)
+    return LoadedNetwork(net, cfg, device, device_crop).tracker()  # type: ignore[arg-type]
 
 
 def time_end_to_end(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from siamban.assets import DEFAULT_CONFIG, default_weights
-from siamban.config import SiamBANConfig, config_path, resolve_config, with_tracker_preset
+from siamban.config import SiamBANConfig, TrackConfig, config_path, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
@@ -16,6 +17,45 @@ from siamban.tracker import SiamBANTracker, TrackingNetwork, default_device
 
 #: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).
 BACKENDS = ("torch", "onnxruntime")
+
+
+@dataclass(frozen=True)
+class LoadedNetwork:
+    """A network ready to track with, and what every tracker on it needs: its config (the stride and the default
+    tracking settings), the device, and whether crops are made there. ``tracker()`` is the one way the package turns
+    a network into a ``SiamBANTracker`` (``BatchTracker.like(tracker)`` for many targets)."""
+
+    network: TrackingNetwork
+    config: SiamBANConfig
+    device: torch.device
+    device_crop: bool = False
+
+    def tracker(self, track: TrackConfig | None = None, rgb: bool = False) -> SiamBANTracker:
+        """A new tracker on this network, with ``track`` settings (default: the config's)."""
+        return SiamBANTracker(self.network, track or self.config.track, stride=self.config.point.stride,
+                              device=self.device, rgb=rgb, device_crop=self.device_crop)
+
+
+def load_network(
+    config: str | Path | SiamBANConfig | None = None,
+    weights: str | Path | None = None,
+    preset: str | None = None,
+    device: str | torch.device | None = None,
+    precision: Precision = "fp32",
+    optimize: bool = True,
+    backend: str = "torch",
+) -> LoadedNetwork:
+    """Build the model of ``config`` with ``weights`` (``resolve_model``: the bundled default model with neither) and
+    make it ready to track on ``device``. ``preset`` swaps in a benchmark's tracker settings (``vot2018``,
+    ``vot2019``, ``otb100``); ``precision``, ``optimize`` and ``backend``: see ``inference_network``."""
+    cfg, model = load_model(config, weights)
+    if preset:
+        cfg = with_tracker_preset(cfg, preset)
+    if backend == "onnxruntime" and device is None:
+        device = "cpu"  # the graphs run on the CPU: keep the crops there too
+    resolved = resolve_device(device)
+    network = inference_network(model.to(resolved), cfg, precision, optimize, backend)
+    return LoadedNetwork(network, cfg, resolved, crops_on_device(resolved, optimize, backend))
 
 
 def create_tracker(
@@ -34,15 +74,7 @@ def create_tracker(
     tracker hyper-parameters of a benchmark (``vot2018``, ``vot2019``, ``otb100``). ``precision``, ``optimize`` and
     ``backend``: see ``inference_network``.
     """
-    cfg, model = load_model(config, weights)
-    if preset:
-        cfg = with_tracker_preset(cfg, preset)
-    if backend == "onnxruntime" and device is None:
-        device = "cpu"  # the graphs run on the CPU: keep the crops there too
-    device = resolve_device(device)
-    network = inference_network(model.to(device), cfg, precision, optimize, backend)
-    return SiamBANTracker(network, cfg.track, stride=cfg.point.stride, device=device, rgb=rgb,
-                          device_crop=crops_on_device(device, optimize, backend))
+    return load_network(config, weights, preset, device, precision, optimize, backend).tracker(rgb=rgb)
 
 
 def resolve_device(device: str | torch.device | None) -> torch.device:

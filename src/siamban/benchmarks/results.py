@@ -22,13 +22,9 @@ import numpy as np
 
 from siamban.benchmarks.datasets.base import Benchmark, Sequence
 from siamban.errors import InputError
-from siamban.io.annotations import read_rows
+from siamban.io.annotations import format_box, read_rows
 from siamban.io.archive import read_zip_texts
 from siamban.io.atomic import atomic_path, write_text_atomic
-
-
-def format_box(box: Seq[float]) -> str:
-    return ",".join(f"{float(v):.4f}" for v in box)
 
 
 def tracker_dir(results_dir: Path, dataset: str, tracker: str) -> Path:

@@ -38,7 +38,8 @@ def with_track_overrides(track: TrackConfig, overrides: Mapping[str, float] | No
 
 @dataclass
 class SiamBANFactory:
-    """Builds SiamBAN trackers from ``config`` (bundled name, YAML path or config) and ``weights``."""
+    """Builds SiamBAN trackers from ``config`` (bundled name, YAML path or config) and ``weights``, through
+    ``siamban.api.load_network`` (loaded once per process, then shared by every tracker it makes)."""
 
     config: str | Path | SiamBANConfig
     weights: str | Path
@@ -46,6 +47,7 @@ class SiamBANFactory:
     device: str | None = None
     precision: Precision = "fp32"
     optimize: bool = True
+    backend: str = "torch"
     _loaded: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __getstate__(self) -> dict:
@@ -58,19 +60,12 @@ class SiamBANFactory:
         return with_tracker_preset(cfg, self.preset) if self.preset else cfg
 
     def __call__(self, overrides: Mapping[str, float] | None = None):
-        from siamban.api import crops_on_device, inference_network, resolve_device
-        from siamban.models import build_model, load_weights
-        from siamban.tracker import SiamBANTracker
+        from siamban.api import load_network
 
-        device = resolve_device(self.device)
         if self._loaded is None:
-            cfg = self.resolved_config()
-            model = load_weights(build_model(cfg), self.weights).eval().to(device)
-            self._loaded = (cfg, inference_network(model, cfg, self.precision, self.optimize))
-        cfg, network = self._loaded
-        track = with_track_overrides(cfg.track, overrides)
-        return SiamBANTracker(network, track, stride=cfg.point.stride, device=device,
-                              device_crop=crops_on_device(device, self.optimize))
+            self._loaded = load_network(self.resolved_config(), self.weights, device=self.device,
+                                        precision=self.precision, optimize=self.optimize, backend=self.backend)
+        return self._loaded.tracker(with_track_overrides(self._loaded.config.track, overrides))
 
 
 # ----------------------------------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The one reader of annotation and result text: rows of numbers, ``groundtruth.txt`` box lists, flags, image lists.
+"""The one reader (and box-line writer) of annotation and result text: rows of numbers, ``groundtruth.txt`` box
+lists, flags, image lists; ``format_box`` writes every box line the package writes.
 
 Every text format the package reads (OTB/GOT-10k/LaSOT/UAV ``groundtruth.txt``, VOT polygons and tags, result files,
 training ground truth) goes through ``number_rows``: values separated by commas, tabs, semicolons or spaces (mixed
@@ -125,6 +126,15 @@ def read_groundtruth(path: str | Path) -> tuple[np.ndarray, list[Problem]]:
             continue
         boxes[number - 1] = values
     return boxes, problems
+
+
+def format_box(box: Sequence[float], decimals: int = 4) -> str:
+    """One box line as every file the package writes has it: comma-separated, ``decimals`` fixed digits; a box with
+    a NaN (an absent target) as ``0,0,0,0``, which ``valid_boxes`` reads back as absent."""
+    values = [float(v) for v in box]
+    if any(np.isnan(values)):
+        return ",".join("0" for _ in values)
+    return ",".join(f"{v:.{decimals}f}" for v in values)
 
 
 def valid_boxes(boxes_xywh: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from siamban.errors import OutputError
+from siamban.io.annotations import format_box
 from siamban.io.atomic import temporary_path, write_error
 
 _FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".avi": "MJPG", ".mkv": "MJPG", ".mov": "mp4v"}
@@ -35,9 +36,8 @@ class BoxWriter:
             raise write_error(self.path, exc) from None
 
     def write(self, box: Sequence[float], score: float) -> None:
-        x, y, w, h = box
         try:
-            self._file.write(f"{x:.3f},{y:.3f},{w:.3f},{h:.3f},{score:.5f}\n")
+            self._file.write(f"{format_box(box, 3)},{score:.5f}\n")
             self._file.flush()
         except OSError as exc:
             self.discard()

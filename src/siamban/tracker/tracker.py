@@ -10,14 +10,8 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.geometry import (
-    check_box_xywh,
-    context_size,
-    crop_window,
-    crop_window_tensor,
-    crop_windows_tensor,
-    xywh_center,
-)
+from siamban.geometry import check_box_xywh, context_size, xywh_center
+from siamban.tracker.crops import HostCrops, Pixels, crop_backend
 from siamban.tracker.postprocess import StepResult, TargetState, cosine_window, point_grid, update_state
 
 
@@ -67,16 +61,6 @@ def check_image(image: np.ndarray, what: str = "image") -> np.ndarray:
     return image
 
 
-def image_to_tensor(patch: np.ndarray, device: torch.device) -> torch.Tensor:
-    """HxWx3 uint8 crop (or an NxHxWx3 stack) -> (1 or N, 3, H, W) contiguous float32 tensor of raw pixel values.
-
-    Contiguous NCHW like the official code: another memory layout changes the convolutions' summation order.
-    """
-    pixels = torch.from_numpy(patch).to(device)
-    pixels = pixels.unsqueeze(0) if pixels.dim() == 3 else pixels
-    return pixels.permute(0, 3, 1, 2).float().contiguous()
-
-
 @dataclass(frozen=True)
 class TrackerSnapshot:
     """Where a tracker stands between frames (target state and lost bookkeeping), without its template kernels."""
@@ -91,11 +75,11 @@ class TrackerSnapshot:
 class SearchCrop:
     """A search crop, with what ``apply_maps`` needs to map the network's output for it back to the frame."""
 
-    pixels: np.ndarray | torch.Tensor  # HxWx3 uint8 (OpenCV crop on the host) or (1, 3, H, W) float (device crop)
+    pixels: Pixels  # HxWx3 uint8 (OpenCV crop on the host) or (1, 3, H, W) float (device crop)
     scale_z: float
     image_hw: tuple[int, int]
     instance: int
-    device: torch.device
+    backend: HostCrops
 
     @property
     def tensor(self) -> torch.Tensor:
@@ -104,13 +88,8 @@ class SearchCrop:
 
 
 def stack_crops(crops: Sequence[SearchCrop]) -> torch.Tensor:
-    """The network input (N, 3, H, W) of ``crops`` (one size, one device): host crops are stacked as uint8 and
-    converted once."""
-    host = [c.pixels for c in crops if isinstance(c.pixels, np.ndarray)]
-    if host:
-        return image_to_tensor(host[0] if len(host) == 1 else np.stack(host), crops[0].device)
-    device = [c.pixels for c in crops if isinstance(c.pixels, torch.Tensor)]
-    return torch.cat(device) if len(device) > 1 else device[0]
+    """The network input (N, 3, H, W) of ``crops`` (one size, one crop backend)."""
+    return crops[0].backend.stack([c.pixels for c in crops])
 
 
 class SiamBANTracker:
@@ -134,8 +113,8 @@ class SiamBANTracker:
         self.device = torch.device(device) if device is not None else default_device()
         self.model = model.to(self.device).eval()
         self.rgb = rgb
-        #: crop on the device with torch ops (upload the frame once) instead of OpenCV on the host; see ``crop``
-        self.device_crop = device_crop
+        #: where crops are cut: OpenCV on the host, or torch ops on the device (``siamban.tracker.crops``)
+        self.crops = crop_backend(self.device, device_crop)
         self._grids: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.kernels: tuple[torch.Tensor, ...] | None = None
         self.state: TargetState | None = None
@@ -143,6 +122,15 @@ class SiamBANTracker:
         self.lost = False
         self._low_frames = 0
         self._confident_state: TargetState | None = None
+
+    @property
+    def device_crop(self) -> bool:
+        """Whether crops are cut on the device with torch ops (the frame uploaded once) rather than by OpenCV."""
+        return self.crops.on_device
+
+    @device_crop.setter
+    def device_crop(self, on_device: bool) -> None:
+        self.crops = crop_backend(self.device, on_device)
 
     def clone(self) -> "SiamBANTracker":
         """A new, uninitialised tracker with this one's network, settings, device and colour order."""
@@ -160,15 +148,12 @@ class SiamBANTracker:
         image = check_image(image, what)
         return np.ascontiguousarray(image[:, :, ::-1]) if self.rgb else image
 
-    def prepare_frame(self, image: np.ndarray, what: str = "frame") -> np.ndarray | torch.Tensor:
+    def prepare_frame(self, image: np.ndarray, what: str = "frame") -> Pixels:
         """``image`` as the crops read it: checked and in BGR order; uploaded to the device when cropping there.
 
         Trackers that share the settings may share one prepared frame (``BatchTracker`` uploads a frame once).
         """
-        return self._upload(self._bgr(image, what))
-
-    def _upload(self, image: np.ndarray) -> np.ndarray | torch.Tensor:
-        return torch.from_numpy(image).to(self.device, non_blocking=True) if self.device_crop else image
+        return self.crops.prepare(self._bgr(image, what))
 
     @torch.inference_mode()
     def init(self, image: np.ndarray, box_xywh: Sequence[float]) -> None:
@@ -181,7 +166,9 @@ class SiamBANTracker:
         self.lost, self._low_frames = False, 0
         self.channel_average = image.mean(axis=(0, 1))
         s_z = round(context_size(box[2:], self.config.context_amount))
-        self.kernels = self.model.template(self.crop(self._upload(image), (cx, cy), self.config.exemplar_size, s_z))
+        center, fill = np.array([[cx, cy]]), self.channel_average[None]
+        pixels = self.crops.cut(self.crops.prepare(image), center, self.config.exemplar_size, [s_z], fill)
+        self.kernels = self.model.template(self.crops.stack(pixels))
 
     @torch.inference_mode()
     def track(self, image: np.ndarray) -> TrackResult:
@@ -196,12 +183,9 @@ class SiamBANTracker:
         several targets' crops into one network call, then hand each its maps through ``apply_maps``)."""
         return self.search_crop_prepared(self.prepare_frame(image))
 
-    def search_crop_prepared(self, frame: np.ndarray | torch.Tensor) -> "SearchCrop":
+    def search_crop_prepared(self, frame: Pixels) -> "SearchCrop":
         """``search_crop`` of a frame that ``prepare_frame`` (of this tracker or one with the same settings) made."""
-        instance, s_x, scale_z = self.search_window()
-        assert self.state is not None  # search_window raised otherwise
-        pixels = self._crop_pixels(frame, self.state.center[0], instance, s_x)
-        return SearchCrop(pixels, scale_z, _frame_hw(frame), instance, self.device)
+        return search_crops([self], frame)[0]
 
     def search_window(self) -> tuple[int, int, float]:
         """The next search crop's side, the side of its window in the frame, and the crop/frame scale."""
@@ -223,25 +207,6 @@ class SiamBANTracker:
             if np.sqrt(w * h) < cfg.small_target_size:
                 return cfg.small_instance_size
         return cfg.instance_size
-
-    def crop(
-        self, frame: np.ndarray | torch.Tensor, center: Sequence[float], out_size: int, window_size: int
-    ) -> torch.Tensor:
-        """The network input for a ``window_size`` window of ``frame`` (BGR, on the host or on the device) at
-        ``center``, resized to ``out_size``."""
-        pixels = self._crop_pixels(frame, center, out_size, window_size)
-        return image_to_tensor(pixels, self.device) if isinstance(pixels, np.ndarray) else pixels
-
-    def _crop_pixels(
-        self, frame: np.ndarray | torch.Tensor, center: Sequence[float], out_size: int, window_size: int
-    ) -> np.ndarray | torch.Tensor:
-        """The crop as uint8 pixels with OpenCV (a host frame), or as the float network input with torch ops (a
-        frame uploaded to the device)."""
-        if self.channel_average is None:
-            raise InputError("track() called before init(): give the tracker a first frame and box")
-        if isinstance(frame, torch.Tensor):
-            return crop_window_tensor(frame, center, out_size, window_size, self.channel_average)
-        return crop_window(frame, center, out_size, window_size, self.channel_average)
 
     def apply_maps(self, crop: SearchCrop, cls: torch.Tensor, loc: torch.Tensor) -> TrackResult:
         """Second half of ``track``: the new state from the network's maps (batch 1) of ``crop``."""
@@ -301,33 +266,29 @@ class SiamBANTracker:
         return not result.lost, result.box
 
 
-def _frame_hw(frame: np.ndarray | torch.Tensor) -> tuple[int, int]:
+def _frame_hw(frame: Pixels) -> tuple[int, int]:
     return int(frame.shape[0]), int(frame.shape[1])
 
 
-def search_crops(trackers: Sequence[SiamBANTracker], frame: np.ndarray | torch.Tensor) -> list[SearchCrop]:
-    """``search_crop_prepared`` of every tracker in ``trackers`` on one prepared frame. A frame on the device is cut
-    with one ``crop_windows_tensor`` call per search size (a fixed number of kernel launches for any number of
-    targets); a host frame, by OpenCV per target."""
-    if not isinstance(frame, torch.Tensor):
-        return [tracker.search_crop_prepared(frame) for tracker in trackers]
+def search_crops(trackers: Sequence[SiamBANTracker], frame: Pixels) -> list[SearchCrop]:
+    """The next search crop of every tracker in ``trackers`` (one crop backend, e.g. a ``BatchTracker``'s targets) on
+    one prepared frame: one ``cut`` per search size, so a device frame is cut with a fixed number of kernel launches
+    for any number of targets."""
     windows = [tracker.search_window() for tracker in trackers]
-    crops: list[SearchCrop | None] = [None] * len(trackers)
+    backend = trackers[0].crops
+    crops: dict[int, SearchCrop] = {}
     for instance in sorted({w[0] for w in windows}):
         rows = [i for i, w in enumerate(windows) if w[0] == instance]
-        group = [trackers[i] for i in rows]
-        if any(t.state is None or t.channel_average is None for t in group):
+        states = [trackers[i].state for i in rows]
+        averages = [trackers[i].channel_average for i in rows]
+        centers = np.stack([s.center[0] for s in states if s is not None])
+        pad_colors = np.stack([a for a in averages if a is not None])
+        if len(centers) != len(rows) or len(pad_colors) != len(rows):
             raise InputError("track() called before init(): give the tracker a first frame and box")
-        batch = crop_windows_tensor(
-            frame,
-            np.stack([t.state.center[0] for t in group if t.state is not None]),
-            instance,
-            np.array([windows[i][1] for i in rows]),
-            np.stack([t.channel_average for t in group if t.channel_average is not None]),
-        )
+        pixels = backend.cut(frame, centers, instance, [windows[i][1] for i in rows], pad_colors)
         for row, i in enumerate(rows):
-            crops[i] = SearchCrop(batch[row : row + 1], windows[i][2], _frame_hw(frame), instance, trackers[i].device)
-    return [c for c in crops if c is not None]
+            crops[i] = SearchCrop(pixels[row], windows[i][2], _frame_hw(frame), instance, backend)
+    return [crops[i] for i in range(len(trackers))]
 
 
 def apply_batch_maps(
