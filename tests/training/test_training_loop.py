@@ -117,3 +117,21 @@ def test_progress_bar_counts_pairs(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "epoch 1/1" in err and "pair/s" in err  # tqdm counts pairs, so its rate is pairs per second
     assert "/8 [" in err  # the bar's total: 2 steps x 4 pairs
+
+
+def test_an_epoch_validation_pass_is_logged_and_leaves_training_unchanged(tmp_path):
+    seen = []
+
+    def validate(model):
+        seen.append(model.training)
+        return {"weight_norm": float(sum(p.norm() for p in model.parameters()))}
+
+    cfg = tiny_config(epochs=2)
+    plain = train(cfg, SquarePairs(16, seed=2), tmp_path / "plain", progress=False)
+    checked = train(cfg, SquarePairs(16, seed=2), tmp_path / "checked", progress=False, validate=validate)
+    assert seen == [False, False]  # called once per epoch, in eval mode
+    pairs = zip(plain.model.state_dict().values(), checked.model.state_dict().values(), strict=True)
+    assert all(torch.equal(a, b) for a, b in pairs)
+    logged = [r["val/weight_norm"] for r in read_scalars(tmp_path / "checked" / "logs") if "val/weight_norm" in r]
+    expected = float(sum(p.detach().norm() for p in checked.model.parameters()))
+    assert len(logged) == 2 and logged[1] == pytest.approx(expected, rel=1e-6) and logged[0] != logged[1]

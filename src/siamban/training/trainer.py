@@ -4,8 +4,7 @@ Read it top to bottom: ``train`` sets up (process group, seeds, model and its pr
 then runs every epoch (stage the backbone, set the rates, ``train_one_epoch``, write the snapshot);
 ``train_one_epoch`` runs the steps and logs; ``train_step`` is one forward, loss, backward and SGD step.
 
-The dataset is any ``torch.utils.data.Dataset`` of pair dicts (``template`` (3, 127, 127) and ``search``
-(3, 255, 255) float32 BGR 0..255, ``label_cls`` int64 (25, 25) in {-1, 0, 1}, ``label_loc`` float32 (4, 25, 25));
+The dataset is any ``torch.utils.data.Dataset`` of pair dicts with the fields of ``PairBatch`` (one pair each);
 if it has ``set_epoch(epoch)`` it is called before each epoch. ``TRAIN.BATCH_SIZE`` is per process, as in the
 official code: N processes step on N x BATCH_SIZE pairs.
 """
@@ -111,6 +110,31 @@ def check_train_config(cfg: SiamBANConfig) -> None:
         raise ConfigError(f"TRAIN.START_EPOCH {train.start_epoch}: must lie in 0..TRAIN.EPOCH - 1 ({train.epoch - 1})")
 
 
+@dataclass
+class PairBatch:
+    """One step's training pairs, as the loader collates the dataset's pair dicts (B per process)."""
+
+    template: torch.Tensor  # (B, 3, 127, 127) float32 BGR 0..255
+    search: torch.Tensor  # (B, 3, 255, 255) float32 BGR 0..255
+    label_cls: torch.Tensor  # (B, 25, 25) int64 in {-1 (ignored), 0 (background), 1 (target)}
+    label_loc: torch.Tensor  # (B, 4, 25, 25) float32 distances (l, t, r, b) from each point to the box sides
+
+    @classmethod
+    def of(cls, batch: "PairBatch | Mapping[str, torch.Tensor]") -> "PairBatch":
+        """``batch`` as a PairBatch (a collated dict of the four keys, or one already)."""
+        if isinstance(batch, PairBatch):
+            return batch
+        return cls(batch["template"], batch["search"], batch["label_cls"], batch["label_loc"])
+
+    def to(self, device: torch.device) -> "PairBatch":
+        return PairBatch(*(t.to(device, non_blocking=True) for t in (self.template, self.search, self.label_cls,
+                                                                      self.label_loc)))
+
+
+#: An optional pass after each epoch: the bare model (eval mode) in, named figures (e.g. a val AUC) out.
+Validator = Callable[[SiamBAN], Mapping[str, float]]
+
+
 def train(
     cfg: SiamBANConfig,
     dataset: Dataset,
@@ -119,11 +143,14 @@ def train(
     resume: str | Path | None = None,
     device: str | torch.device | None = None,
     progress: bool = True,
+    validate: Validator | None = None,
 ) -> TrainSummary:
     """Train a SiamBAN model on ``dataset`` per ``cfg``; snapshots and logs go under ``run_dir``.
 
     ``resume``: a snapshot path, or ``auto`` for the latest in the snapshot folder (a fresh start when there is
-    none); defaults to ``TRAIN.RESUME``. Under ``torchrun`` every process calls this with the same arguments.
+    none); defaults to ``TRAIN.RESUME``. ``validate``: run after every epoch on the main process, before its
+    snapshot; its figures are printed and logged as ``val/<name>``. Under ``torchrun`` every process calls this with
+    the same arguments.
     """
     check_train_config(cfg)
     run_dir = Path(run_dir)
@@ -134,105 +161,16 @@ def train(
     try:
         if ctx.device.type == "cuda":
             torch.backends.cudnn.benchmark = True  # fixed input sizes; see docs/training.md on determinism
-
-        # The model: seeded random init, then pretrained weights.
-        seed_everything(cfg.train.seed)
-        model = build_model(cfg)
-        if cfg.backbone.pretrained:
-            say(load_pretrained_backbone(model.backbone, cfg.backbone.pretrained))
-        else:
-            say("BACKBONE.PRETRAINED is empty: the backbone starts from random weights")
-        if cfg.train.pretrained:
-            say(load_pretrained_model(model, cfg.train.pretrained))
-        model.to(ctx.device)
-
-        # Resume: weights and next epoch from the snapshot; optimiser state only when the stage is the same
-        # (at BACKBONE.TRAIN_EPOCH a straight run rebuilds the optimiser too).
-        start_epoch = cfg.train.start_epoch
-        resume = resume or cfg.train.resume or None
-        snapshot_file = resolve_resume(resume, snapshot_dir) if resume else None
-        snapshot = load_checkpoint(snapshot_file) if snapshot_file else None
-        if resume is not None and snapshot is None:
-            say(f"resume auto: no snapshot in {snapshot_dir}, starting from epoch {start_epoch + 1}")
-        if snapshot is not None:
-            restore_snapshot(model, snapshot, str(snapshot_file))
-            start_epoch = int(snapshot["epoch"])
-            _warn_if_different(snapshot, cfg, ctx, say)
-            say(f"resumed from {snapshot_file}: {start_epoch} of {cfg.train.epoch} epochs done")
-        optimizer, scheduler = build_optimizer(model, cfg, min(start_epoch, cfg.train.epoch - 1))
-        if snapshot is not None and same_stage(cfg.backbone, start_epoch - 1, start_epoch):
-            restore_optimizer(optimizer, scheduler, snapshot, str(snapshot_file))
-
-        # Data: this process's share of each epoch, in an order fixed by (seed, epoch).
-        if not isinstance(dataset, Sized):  # torch's Dataset does not promise a length; the sampler needs one
-            raise TypeError(f"train(): the dataset ({type(dataset).__name__}) has no len()")
-        sampler = ShardedEpochSampler(
-            len(dataset), cfg.train.batch_size, ctx.rank, ctx.world_size, seed=cfg.train.seed
-        )
-        loader = DataLoader(
-            dataset,
-            batch_size=cfg.train.batch_size,
-            sampler=sampler,
-            num_workers=cfg.train.num_workers,
-            pin_memory=ctx.device.type == "cuda",
-            drop_last=True,
-        )
+        model = _build_model(cfg, ctx, say)
+        resumed = _resume(cfg, resume, snapshot_dir, model, ctx, say)
+        sampler, loader = _loader(dataset, cfg, ctx)
         if ctx.is_main:
-            run_dir.mkdir(parents=True, exist_ok=True)
-            for stale in remove_stale_snapshots(snapshot_dir):  # left by a snapshot write that was killed
-                say(f"removed {stale}, the temporary file of an interrupted snapshot write")
-            save_config(cfg, run_dir / "config.yaml", header="resolved configuration of this training run")
-            # a resumed run logs from the snapshot's step on: cut what the interrupted run logged after it
-            writer = ScalarWriter(log_dir, say=say, resume_step=start_epoch * len(loader) if resume else None)
-        if snapshot is not None:
+            writer = _open_run_dir(cfg, run_dir, snapshot_dir, log_dir, len(loader), resumed, say)
+        if resumed.snapshot is not None:
             # last, so the set-up above draws nothing from the restored state
-            restore_rng_state(snapshot["rng"], str(snapshot_file))
-
-        # The epochs.
-        ddp_model = wrap_model(model, ctx)
-        history: list[EpochStats] = []
-        last_file = snapshot_file
-        for epoch in range(start_epoch, cfg.train.epoch):
-            if epoch > start_epoch and not same_stage(cfg.backbone, epoch - 1, epoch):
-                say(f"epoch {epoch + 1}: BACKBONE.TRAIN_LAYERS {list(cfg.backbone.train_layers)} start training")
-                optimizer, scheduler = build_optimizer(model, cfg, epoch)
-                del ddp_model  # its gradient hooks must go before a new wrapper registers its own
-                ddp_model = wrap_model(model, ctx)
-            scheduler.step(epoch)
-            sampler.set_epoch(epoch)
-            if hasattr(dataset, "set_epoch"):
-                dataset.set_epoch(epoch)
-            model.train()
-            set_backbone_stage(model, cfg.backbone, epoch)
-
-            stats = train_one_epoch(ddp_model, loader, optimizer, cfg, ctx, epoch, writer, progress)
-            stats.lrs = scheduler.group_lrs()
-            history.append(stats)
-            say(_epoch_line(stats, cfg.train.epoch))
-
-            sync_buffers(model, ctx)
-            last_file = checkpoint_path(snapshot_dir, epoch + 1)
-            if ctx.is_main:
-                payload = {
-                    "epoch": epoch + 1,
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": capture_rng_state(),
-                    "config": config_to_dict(cfg),
-                    "world_size": ctx.world_size,
-                }
-                payload["state_dict"] = payload["model"]  # the official tools' key; stored once (same object)
-                save_checkpoint(payload, last_file)
-                assert writer is not None  # made above on the main process
-                writer.write(
-                    (epoch + 1) * len(loader),
-                    {f"epoch/{k}": getattr(stats, k) for k in ("loss", "cls_loss", "loc_loss", "pairs_per_s")}
-                    | {f"lr/{name}": lr for name, lr in stats.lrs.items()},
-                    epoch=epoch + 1,
-                    skipped=stats.skipped,
-                )
-            ctx.barrier()
+            restore_rng_state(resumed.snapshot["rng"], str(resumed.file))
+        history, last_file = _run_epochs(model, dataset, sampler, loader, resumed, cfg, ctx, writer, snapshot_dir,
+                                         say, progress, validate)
         if not history:
             say(f"nothing to train: all {cfg.train.epoch} epochs are done")
         return TrainSummary(model, history, run_dir, last_file, ctx.rank)
@@ -240,6 +178,157 @@ def train(
         if writer is not None:
             writer.close()
         ctx.close()
+
+
+def _build_model(cfg: SiamBANConfig, ctx: DistContext, say: Callable[[str], None]) -> SiamBAN:
+    """The model: seeded random init, then the pretrained weights, on the training device."""
+    seed_everything(cfg.train.seed)
+    model = build_model(cfg)
+    if cfg.backbone.pretrained:
+        say(load_pretrained_backbone(model.backbone, cfg.backbone.pretrained))
+    else:
+        say("BACKBONE.PRETRAINED is empty: the backbone starts from random weights")
+    if cfg.train.pretrained:
+        say(load_pretrained_model(model, cfg.train.pretrained))
+    return model.to(ctx.device)
+
+
+@dataclass
+class _Resumed:
+    """Where training starts: the first epoch to run, its optimiser, and the snapshot it continues (if any)."""
+
+    start_epoch: int
+    optimizer: torch.optim.Optimizer
+    scheduler: Any
+    requested: bool  # a resume was asked for (its log is cut back to the snapshot's step)
+    file: Path | None = None
+    snapshot: Mapping[str, Any] | None = None
+
+
+def _resume(
+    cfg: SiamBANConfig, resume: str | Path | None, snapshot_dir: Path, model: SiamBAN, ctx: DistContext,
+    say: Callable[[str], None],
+) -> _Resumed:
+    """Weights and next epoch from the snapshot; optimiser state only when the stage is the same (at
+    BACKBONE.TRAIN_EPOCH a straight run rebuilds the optimiser too)."""
+    start_epoch = cfg.train.start_epoch
+    resume = resume or cfg.train.resume or None
+    snapshot_file = resolve_resume(resume, snapshot_dir) if resume else None
+    snapshot = load_checkpoint(snapshot_file) if snapshot_file else None
+    if resume is not None and snapshot is None:
+        say(f"resume auto: no snapshot in {snapshot_dir}, starting from epoch {start_epoch + 1}")
+    if snapshot is not None:
+        restore_snapshot(model, snapshot, str(snapshot_file))
+        start_epoch = int(snapshot["epoch"])
+        _warn_if_different(snapshot, cfg, ctx, say)
+        say(f"resumed from {snapshot_file}: {start_epoch} of {cfg.train.epoch} epochs done")
+    optimizer, scheduler = build_optimizer(model, cfg, min(start_epoch, cfg.train.epoch - 1))
+    if snapshot is not None and same_stage(cfg.backbone, start_epoch - 1, start_epoch):
+        restore_optimizer(optimizer, scheduler, snapshot, str(snapshot_file))
+    return _Resumed(start_epoch, optimizer, scheduler, resume is not None, snapshot_file, snapshot)
+
+
+def _loader(dataset: Dataset, cfg: SiamBANConfig, ctx: DistContext) -> tuple[ShardedEpochSampler, DataLoader]:
+    """This process's share of each epoch, in an order fixed by (seed, epoch)."""
+    if not isinstance(dataset, Sized):  # torch's Dataset does not promise a length; the sampler needs one
+        raise TypeError(f"train(): the dataset ({type(dataset).__name__}) has no len()")
+    sampler = ShardedEpochSampler(len(dataset), cfg.train.batch_size, ctx.rank, ctx.world_size, seed=cfg.train.seed)
+    loader = DataLoader(
+        dataset,
+        batch_size=cfg.train.batch_size,
+        sampler=sampler,
+        num_workers=cfg.train.num_workers,
+        pin_memory=ctx.device.type == "cuda",
+        drop_last=True,
+    )
+    return sampler, loader
+
+
+def _open_run_dir(
+    cfg: SiamBANConfig, run_dir: Path, snapshot_dir: Path, log_dir: Path, steps_per_epoch: int, resumed: _Resumed,
+    say: Callable[[str], None],
+) -> ScalarWriter:
+    """The run folder (main process): stale snapshot pieces removed, the resolved config saved, the log opened."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in remove_stale_snapshots(snapshot_dir):  # left by a snapshot write that was killed
+        say(f"removed {stale}, the temporary file of an interrupted snapshot write")
+    save_config(cfg, run_dir / "config.yaml", header="resolved configuration of this training run")
+    # a resumed run logs from the snapshot's step on: cut what the interrupted run logged after it
+    cut = resumed.start_epoch * steps_per_epoch if resumed.requested else None
+    return ScalarWriter(log_dir, say=say, resume_step=cut)
+
+
+def _run_epochs(
+    model: SiamBAN, dataset: Dataset, sampler: ShardedEpochSampler, loader: DataLoader, resumed: _Resumed,
+    cfg: SiamBANConfig, ctx: DistContext, writer: ScalarWriter | None, snapshot_dir: Path,
+    say: Callable[[str], None], progress: bool, validate: Validator | None,
+) -> tuple[list[EpochStats], Path | None]:
+    """Every epoch from ``resumed.start_epoch``: stage the backbone, set the rates, train, validate, snapshot."""
+    optimizer, scheduler = resumed.optimizer, resumed.scheduler
+    ddp_model = wrap_model(model, ctx)
+    history: list[EpochStats] = []
+    last_file = resumed.file
+    for epoch in range(resumed.start_epoch, cfg.train.epoch):
+        if epoch > resumed.start_epoch and not same_stage(cfg.backbone, epoch - 1, epoch):
+            say(f"epoch {epoch + 1}: BACKBONE.TRAIN_LAYERS {list(cfg.backbone.train_layers)} start training")
+            optimizer, scheduler = build_optimizer(model, cfg, epoch)
+            del ddp_model  # its gradient hooks must go before a new wrapper registers its own
+            ddp_model = wrap_model(model, ctx)
+        scheduler.step(epoch)
+        sampler.set_epoch(epoch)
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(epoch)
+        model.train()
+        set_backbone_stage(model, cfg.backbone, epoch)
+
+        stats = train_one_epoch(ddp_model, loader, optimizer, cfg, ctx, epoch, writer, progress)
+        stats.lrs = scheduler.group_lrs()
+        history.append(stats)
+        say(_epoch_line(stats, cfg.train.epoch))
+        sync_buffers(model, ctx)
+        figures = _validate(model, validate, epoch, say) if ctx.is_main else {}
+        last_file = checkpoint_path(snapshot_dir, epoch + 1)
+        if ctx.is_main:
+            _save_snapshot(model, optimizer, scheduler, cfg, ctx, epoch, last_file)
+            assert writer is not None  # made on the main process
+            writer.write(
+                (epoch + 1) * len(loader),
+                {f"epoch/{k}": getattr(stats, k) for k in ("loss", "cls_loss", "loc_loss", "pairs_per_s")}
+                | {f"lr/{name}": lr for name, lr in stats.lrs.items()}
+                | {f"val/{name}": value for name, value in figures.items()},
+                epoch=epoch + 1,
+                skipped=stats.skipped,
+            )
+        ctx.barrier()
+    return history, last_file
+
+
+def _validate(model: SiamBAN, validate: Validator | None, epoch: int, say: Callable[[str], None]) -> dict[str, float]:
+    """The optional validation pass (eval mode, no gradients); training mode is set again by the next epoch."""
+    if validate is None:
+        return {}
+    model.eval()
+    with torch.no_grad():
+        figures = {name: float(value) for name, value in validate(model).items()}
+    say(f"epoch {epoch + 1} val: " + ", ".join(f"{name} {value:.4f}" for name, value in figures.items()))
+    return figures
+
+
+def _save_snapshot(
+    model: SiamBAN, optimizer: torch.optim.Optimizer, scheduler: Any, cfg: SiamBANConfig, ctx: DistContext,
+    epoch: int, path: Path,
+) -> None:
+    payload = {
+        "epoch": epoch + 1,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "rng": capture_rng_state(),
+        "config": config_to_dict(cfg),
+        "world_size": ctx.world_size,
+    }
+    payload["state_dict"] = payload["model"]  # the official tools' key; stored once (same object)
+    save_checkpoint(payload, path)
 
 
 def train_one_epoch(
@@ -300,7 +389,7 @@ def train_one_epoch(
 
 def train_step(
     model: nn.Module,
-    batch: Mapping[str, torch.Tensor],
+    batch: PairBatch | Mapping[str, torch.Tensor],
     optimizer: torch.optim.Optimizer,
     train_cfg: TrainConfig,
     ctx: DistContext,
@@ -312,10 +401,8 @@ def train_step(
     whether the step was applied: a NaN, infinite or huge loss on any process skips it on all of them.
     """
     device = ctx.device
-    template = batch["template"].to(device, non_blocking=True)
-    search = batch["search"].to(device, non_blocking=True)
-    label_cls = batch["label_cls"].to(device, non_blocking=True)
-    label_loc = batch["label_loc"].to(device, non_blocking=True)
+    pairs = PairBatch.of(batch).to(device)
+    template, search, label_cls, label_loc = pairs.template, pairs.search, pairs.label_cls, pairs.label_loc
     autocast = train_cfg.amp_cpu if device.type == "cpu" else train_cfg.amp and device.type == "cuda"
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
         cls, loc = model(template, search)
