@@ -91,10 +91,10 @@ def main() -> int:
         factories["siamban-bf16"] = (SiamBANFactory(config, weights, precision="bf16"),
                                      f"siamban-{Path(weights).stem}-bf16")
 
-    splits = {f"real-{args.role}": load_benchmark("shared", args.shared_root, roles=[args.role])}
+    splits = {f"real-{args.role}": load_benchmark("folders", args.shared_root, roles=[args.role])}
     if not args.no_generated:
         root = generated_root(Path(args.generated_root))
-        splits["generated-heldout"] = load_benchmark("shared", root)
+        splits["generated-heldout"] = load_benchmark("folders", root)
 
     report: dict = {
         "protocol": "one-pass, started on the first ground-truth box; success AUC = mean over sequences of the mean "

@@ -66,8 +66,8 @@ def main() -> int:
     generated = Path(args.generated_root)
     if not (generated / f"val_{VAL_SEEDS[-1]:06d}" / "groundtruth.txt").is_file():
         write_otb_sequences(generated, VAL_SEEDS, VAL_CONFIG, prefix="val")
-    splits = {"real-val": load_benchmark("shared", args.shared_root, roles=["val"]),
-              "generated-val": load_benchmark("shared", generated)}
+    splits = {"real-val": load_benchmark("folders", args.shared_root, roles=["val"]),
+              "generated-val": load_benchmark("folders", generated)}
 
     log_path = Path(args.log)
     log = {"run": str(run), "selection": "mean of the real-val and generated-val success AUCs", "epochs": {}}

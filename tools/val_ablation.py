@@ -58,12 +58,12 @@ def main() -> int:
     args = parser.parse_args()
 
     trials = [parse_trial(t) for t in args.trial]
-    splits = {"real-val": load_benchmark("shared", args.shared_root, roles=["val"])}
+    splits = {"real-val": load_benchmark("folders", args.shared_root, roles=["val"])}
     if not args.no_generated:
         generated = Path(args.generated_root)
         if not (generated / f"val_{VAL_SEEDS[-1]:06d}" / "groundtruth.txt").is_file():
             write_otb_sequences(generated, VAL_SEEDS, VAL_CONFIG, prefix="val")
-        splits["generated-val"] = load_benchmark("shared", generated)
+        splits["generated-val"] = load_benchmark("folders", generated)
     rows = []
     for weights in args.weights or [str(DEFAULT_WEIGHTS)]:
         factory = SiamBANFactory(args.config, weights)

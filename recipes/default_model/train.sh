@@ -43,6 +43,6 @@ for s in otb_Football1 otb_Skiing tld_05_pedestrian3_first52 uav10_building4 vot
     ln -sfn "$(realpath ../shared/data/sequences/$s)" work_data/tune_val/$s
 done
 for d in work_data/synthetic_val/val_*; do ln -sfn "$(realpath "$d")" work_data/tune_val/"$(basename "$d")"; done
-OMP_NUM_THREADS=1 siamban tune --dataset shared --dataset-root work_data/tune_val --out work_data/tune_lite0 \
+OMP_NUM_THREADS=1 siamban tune --dataset folders --dataset-root work_data/tune_val --out work_data/tune_lite0 \
     --budget 11 --seed 0 --workers 2 --threads 1
 # 6. The held-out report (run once, with model and settings fixed): python benchmarks/accuracy.py

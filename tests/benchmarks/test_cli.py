@@ -248,15 +248,15 @@ def test_video_sequences_are_tested_and_scored(tiny_model, tmp_path, capsys):
     write_video(root / "other", count=5, seed=1)
     write_index(root, {"clip": "train", "other": "train"})
     results = tmp_path / "results"
-    args = ["test", "--dataset", "shared", "--dataset-root", str(root), "--sequences", "clip", "--config", str(config),
+    args = ["test", "--dataset", "folders", "--dataset-root", str(root), "--sequences", "clip", "--config", str(config),
             "--weights", str(weights), "--device", "cpu", "--results-dir", str(results), "--tracker-name", "tiny"]
     assert main(args) == 0
     assert "1 sequences run, 0 already done" in capsys.readouterr().out
-    clip = read_boxes(results / "shared" / "tiny" / "clip.txt")
+    clip = read_boxes(results / "folders" / "tiny" / "clip.txt")
     assert clip.shape == (10, 4) and clip[0].tolist() == (boxes[0] + [0.5, 0.5, 0, 0]).tolist()
-    truth = results / "shared" / "truth"  # the ground truth as a second tracker: perfect on the 9 present frames
+    truth = results / "folders" / "truth"  # the ground truth as a second tracker: perfect on the 9 present frames
     write_lines(truth / "clip.txt", [",".join(f"{v:g}" for v in b) for b in boxes])
-    assert main(["eval", "--dataset", "shared", "--dataset-root", str(root), "--sequences", "clip",
+    assert main(["eval", "--dataset", "folders", "--dataset-root", str(root), "--sequences", "clip",
                  "--results-dir", str(results), "--report-dir", str(tmp_path / "report")]) == 0
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     # the absent frame (0,0,0,0) is dropped but stays in the frame count, as pysot-toolkit scores UAV123 and LaSOT

@@ -24,15 +24,15 @@ def shared(tmp_path_factory):
 
 def test_roles_names_and_index_checks(shared, tmp_path):
     root, truth = shared
-    bench = load_benchmark("shared", root)
-    assert [s.name for s in bench] == ["a_val", "b_train", "c_heldout"] and bench.name == "shared"
+    bench = load_benchmark("folders", root)
+    assert [s.name for s in bench] == ["a_val", "b_train", "c_heldout"] and bench.name == "folders"
     assert bench["a_val"].meta == {"resolution": "(320, 240)", "role": "val"}
     np.testing.assert_array_equal(bench["b_train"].ground_truth, truth["b_train"])
     assert [s.name for s in load_benchmark("SEQUENCES", root, roles=["val", "heldout"])] == ["a_val", "c_heldout"]
     with pytest.raises(DatasetError, match="no sequence with role test"):
-        load_benchmark("shared", root, roles=["test"])
+        load_benchmark("folders", root, roles=["test"])
     with pytest.raises(DatasetError, match="no sequence named 'zzz'"):
-        load_benchmark("shared", root, names=["a_val", "zzz"])
+        load_benchmark("folders", root, names=["a_val", "zzz"])
 
     index = json.loads((root / "index.json").read_text())
     index["a_val"]["frames"] = 7
@@ -41,12 +41,12 @@ def test_roles_names_and_index_checks(shared, tmp_path):
     (bad / "index.json").write_text(json.dumps({"a_val": index["a_val"]}))
     (bad / "a_val").symlink_to(root / "a_val")
     with pytest.raises(DatasetError, match=r"index.json: a_val: says 7 frames, .* holds 6"):
-        load_benchmark("shared", bad)
+        load_benchmark("folders", bad)
 
 
 def test_track_and_score_any_tracker_object(shared, tmp_path):
     root, truth = shared
-    bench = load_benchmark("shared", root, roles=["val"])
+    bench = load_benchmark("folders", root, roles=["val"])
     # a tracker that reports the truth shifted by 4 px right: IoU 44/52 = 0.846 per frame after the first
     gt = truth["a_val"]
     scripted = ScriptedTracker([(x + 4, y, w, h) for x, y, w, h in gt])
@@ -57,7 +57,7 @@ def test_track_and_score_any_tracker_object(shared, tmp_path):
     expected = (sum(iou > t for t in thresholds) * 5 + sum(first > t for t in thresholds)) / 6 / 21
     assert scores.summary["success_auc"] == pytest.approx(expected)
     assert scores.summary["precision"] == 1.0 and scores.summary["fps"] > 0
-    assert read_boxes(tmp_path / "r" / "shared" / "shifted" / "a_val.txt")[3].tolist() == [gt[3][0] + 4, *gt[3][1:]]
+    assert read_boxes(tmp_path / "r" / "folders" / "shifted" / "a_val.txt")[3].tolist() == [gt[3][0] + 4, *gt[3][1:]]
 
     csrt = track_and_score(bench, OpenCVTracker("csrt"), None, "csrt", show_progress=False)
     assert csrt.summary["success_auc"] > 0.6  # a clean textured square on a textured background: easy
@@ -65,10 +65,21 @@ def test_track_and_score_any_tracker_object(shared, tmp_path):
 
 def test_test_cli_runs_one_role_with_opencv(shared, tmp_path, capsys):
     root, _ = shared
-    assert main(["test", "--dataset", "shared", "--dataset-root", str(root), "--role", "train", "--opencv", "kcf",
+    assert main(["test", "--dataset", "folders", "--dataset-root", str(root), "--role", "train", "--opencv", "kcf",
                  "--results-dir", str(tmp_path), "--quiet"]) == 0
-    assert "shared: 1 sequences run, 0 already done" in capsys.readouterr().out
-    assert sorted(p.name for p in (tmp_path / "shared" / "opencv-kcf").glob("*.txt")) == ["b_train.txt"]
-    assert main(["eval", "--dataset", "shared", "--dataset-root", str(root), "--role", "train",
+    assert "folders: 1 sequences run, 0 already done" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "folders" / "opencv-kcf").glob("*.txt")) == ["b_train.txt"]
+    assert main(["eval", "--dataset", "folders", "--dataset-root", str(root), "--role", "train",
                  "--results-dir", str(tmp_path)]) == 0
     assert "| opencv-kcf |" in capsys.readouterr().out
+
+
+def test_dataset_names_ignore_case_dashes_and_take_aliases():
+    from siamban.benchmarks.datasets import canonical_name
+    from siamban.data.raw import raw_format
+
+    assert [canonical_name(n) for n in ("got10k-VAL", "got_10k", "otb2015", "Shared", "FOLDERS", "lasot")] == [
+        "GOT-10k-val", "GOT-10k", "OTB100", "folders", "folders", "LaSOT"]
+    assert type(raw_format("yt_bb")).__name__ == type(raw_format("YouTube-BB")).__name__ == "YoutubeBB"
+    with pytest.raises(DatasetError, match="unknown dataset 'otb99' \\(known: .*OTB100"):
+        canonical_name("otb99")

@@ -43,7 +43,7 @@ def split(tmp_path_factory):
 
 
 def test_tune_log_parallel_resume_and_best(split, tmp_path):
-    bench = load_benchmark("shared", split, roles=["val"])
+    bench = load_benchmark("folders", split, roles=["val"])
     assert [s.name for s in bench] == ["a_val", "b_val"]
     factory = ProbeFactory(PROBE_CONFIG, _probe_weights(tmp_path), device="cpu")
     # a penalty_k range up to 2 and window influence up to 0.9 makes some trials clearly worse than others
@@ -59,7 +59,7 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
         assert record["params"] == planned[record["trial"]] and record["metric"] == "success_auc"
         assert record["sequences"] == ["a_val", "b_val"] and 0 < record["score"] <= 20 / 21
         for seq in ("a_val", "b_val"):
-            assert (out / "results" / "shared" / f"trial_{record['trial']:04d}" / f"{seq}.txt").is_file()
+            assert (out / "results" / "folders" / f"trial_{record['trial']:04d}" / f"{seq}.txt").is_file()
     scores = [r["score"] for r in log]
     assert max(scores) - min(scores) > 0.01  # the parameters matter on this split
     assert first.best["score"] == max(scores)
@@ -68,7 +68,7 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
     assert again.new == 0 and len(read_log(out / "trials.jsonl")) == 4  # resumed: no new trial
 
     # an interrupted trial: one of its two sequences was written; the resumed run finishes only the other
-    (out / "results" / "shared" / "trial_0004").mkdir(parents=True)
+    (out / "results" / "folders" / "trial_0004").mkdir(parents=True)
     more = tune(bench, factory, out, PROBE_CONFIG, budget=4, seed=1, space=space, show_progress=False)
     log = read_log(out / "trials.jsonl")
     assert more.new == 1 and [r["trial"] for r in log] == [0, 1, 2, 3, 4]
@@ -86,7 +86,7 @@ def test_tune_log_parallel_resume_and_best(split, tmp_path):
 
 def test_the_starting_settings_are_trial_0_and_best_is_never_worse(split, tmp_path):
     # a search space far from the probe's own settings: every draw tracks worse than where the search starts
-    bench = load_benchmark("shared", split, roles=["val"])
+    bench = load_benchmark("folders", split, roles=["val"])
     factory = ProbeFactory(PROBE_CONFIG, _probe_weights(tmp_path), device="cpu")
     space = SearchSpace(penalty_k=(2.0, 2.0), window_influence=(0.9, 0.9), lr=(1.0, 1.0))
     summary = tune(bench, factory, tmp_path / "tune", PROBE_CONFIG, budget=1, space=space, show_progress=False)
@@ -111,7 +111,7 @@ def test_tune_cli_writes_log_and_refuses_heldout(split, tmp_path, capsys):
     config = tmp_path / "probe.yaml"
     save_config(PROBE_CONFIG, config)
     weights = _probe_weights(tmp_path)
-    base = ["tune", "--dataset", "shared", "--dataset-root", str(split), "--config", str(config), "--weights",
+    base = ["tune", "--dataset", "folders", "--dataset-root", str(split), "--config", str(config), "--weights",
             str(weights), "--device", "cpu", "--quiet", "--out", str(tmp_path / "t")]
     assert main(base + ["--role", "val", "--method", "grid", "--budget", "1", "--lr", "0.3:0.3"]) == 0
     out = capsys.readouterr().out

@@ -50,7 +50,7 @@ def test_video_with_more_lines_than_frames_is_skipped_with_both_counts(tmp_path)
 
 def test_video_sequence_is_scorable_as_a_benchmark(tmp_path):
     boxes = write_video(tmp_path / "videos" / "clip", count=9, absent=(4,))
-    bench = load_benchmark("shared", tmp_path / "videos")
+    bench = load_benchmark("folders", tmp_path / "videos")
     (seq,) = bench.sequences
     assert len(seq) == 9 and seq.absent is not None and seq.absent.tolist() == [i == 4 for i in range(9)]
     # frames are read by index, in order or not, each matching its box

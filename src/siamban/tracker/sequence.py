@@ -22,16 +22,14 @@ def track_frames(
     tracker: SingleTargetTracker,
     frames: Iterable[np.ndarray],
     init_box: Sequence[float],
-    start_frame: int = 0,
 ) -> Iterator[tuple[int, np.ndarray, TrackResult]]:
-    """Yield ``(index, frame, result)`` for every frame from ``start_frame`` on; that frame initialises the tracker.
+    """Yield ``(index, frame, result)`` for every frame; the first initialises the tracker on ``init_box`` (to start
+    later in a video, pass the frames from there on, as ``siamban track --start-frame`` does).
 
     The result of the initial frame is the given box with score 1.0 (the benchmark convention).
     """
     started = False
     for index, frame in enumerate(frames):
-        if index < start_frame:
-            continue
         if not started:
             tracker.init(frame, init_box)
             started = True

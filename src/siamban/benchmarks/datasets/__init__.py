@@ -15,6 +15,7 @@ from siamban.benchmarks.datasets.otb import load_otb
 from siamban.benchmarks.datasets.uav import load_uav
 from siamban.benchmarks.datasets.vot import EAO_INTERVALS, load_vot
 from siamban.errors import DatasetError
+from siamban.registry import resolve_name
 
 #: Dataset names accepted by ``load_benchmark`` (and ``siamban test/eval --dataset``).
 LOADERS: dict[str, Callable[..., Benchmark]] = {
@@ -31,31 +32,24 @@ LOADERS: dict[str, Callable[..., Benchmark]] = {
     "LaSOT": partial(load_lasot, split="test"),
     "GOT-10k": partial(load_got10k, split="test"),
     "GOT-10k-val": partial(load_got10k, split="val"),
-    # OTB-layout folders with an optional index.json (names, roles): the project's shared/data/sequences
-    "shared": load_folders,
+    # any folder of OTB-layout or video.mp4 sequences with an optional index.json (names, roles), e.g. a home-made
+    # set or this project's real data
+    "folders": load_folders,
 }
 
-_ALIASES = {"OTB": "OTB100", "OTB2015": "OTB100", "NFS": "NFS30", "GOT10K": "GOT-10k", "GOT-10K": "GOT-10k",
-            "GOT10K-VAL": "GOT-10k-val", "GOT-10K-VAL": "GOT-10k-val", "LASOT": "LaSOT",
-            "FOLDERS": "shared", "SEQUENCES": "shared"}
+_ALIASES = {"OTB": "OTB100", "OTB2015": "OTB100", "NFS": "NFS30", "SEQUENCES": "folders", "SHARED": "folders"}
 
 
 def canonical_name(name: str) -> str:
-    """The registered spelling of a dataset name (case-insensitive, common aliases accepted)."""
-    upper = name.upper()
-    for known in LOADERS:
-        if known.upper() == upper:
-            return known
-    if upper in _ALIASES:
-        return _ALIASES[upper]
-    raise DatasetError(f"unknown dataset {name!r} (known: {', '.join(LOADERS)})")
+    """The registered spelling of a dataset name (case, ``-`` and ``_`` ignored; common aliases accepted)."""
+    return resolve_name(name, LOADERS, _ALIASES)
 
 
 def load_benchmark(
     name: str, root: str | Path, names: list[str] | None = None, roles: list[str] | None = None
 ) -> Benchmark:
     """Read benchmark ``name`` from its official layout under ``root``; ``names`` keeps only those sequences,
-    ``roles`` only the sequences whose role (``index.json`` of the ``shared`` layout) is one of them."""
+    ``roles`` only the sequences whose role (``index.json`` of the ``folders`` layout) is one of them."""
     key = canonical_name(name)
     root = Path(root)
     if not root.exists():

@@ -56,10 +56,6 @@ class Sequence:
         return len(self.frames)
 
     @property
-    def is_polygon(self) -> bool:
-        return self.ground_truth.shape[1] == 8
-
-    @property
     def visible(self) -> np.ndarray:
         """Frames whose target is present (not flagged absent and with a finite box)."""
         ok = np.all(np.isfinite(self.ground_truth), axis=1)

@@ -1,6 +1,6 @@
 """A folder of annotated sequences (``siamban.io.sequences``: OTB-layout image folders or ``video.mp4`` +
 ``groundtruth.txt``) with an optional ``index.json``. This is the layout of the project's real data
-(``shared/data/sequences`` and ``shared/data/videos``, registered as dataset ``shared``) and of any home-made set.
+(``shared/data/sequences`` and ``shared/data/videos``, registered as dataset ``folders``) and of any home-made set.
 
 When ``index.json`` exists it lists the sequences (others are ignored), its ``frames`` counts and ``first_box``es
 are checked against the files, and each sequence's ``role`` (``train``, ``val``, ``heldout``) lands in
@@ -44,7 +44,7 @@ def read_folder_sequence(folder: Path, entry: dict | None = None) -> Sequence:
     return Sequence(folder.name, frames, gt, absent=absent if absent.any() else None, meta=meta)
 
 
-def load_folders(root: Path, names: list[str] | None = None, name: str = "shared") -> Benchmark:
+def load_folders(root: Path, names: list[str] | None = None, name: str = "folders") -> Benchmark:
     """Every sequence of ``root`` (those of ``index.json`` when it exists), in natural name order."""
     root = Path(root)
     if not root.is_dir():

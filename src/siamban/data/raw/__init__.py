@@ -10,7 +10,7 @@ from siamban.data.raw.images import Images
 from siamban.data.raw.lasot import Lasot
 from siamban.data.raw.videos import Videos
 from siamban.data.raw.youtube_bb import YoutubeBB
-from siamban.errors import DatasetError
+from siamban.registry import resolve_name
 
 #: Dataset name (as in ``DATASET.NAMES``) -> raw format.
 RAW_FORMATS: dict[str, type[RawFormat]] = {
@@ -28,11 +28,7 @@ _ALIASES = {"YTBB": "YOUTUBEBB", "YOUTUBEBOUNDINGBOXES": "YOUTUBEBB", "IMAGENETV
 
 def raw_format(name: str) -> RawFormat:
     """The raw format called ``name`` (case, ``-`` and ``_`` ignored: ``got-10k``, ``yt_bb`` work)."""
-    key = name.upper().replace("-", "").replace("_", "")
-    key = _ALIASES.get(key, key)
-    if key not in RAW_FORMATS:
-        raise DatasetError(f"unknown dataset {name!r} (known: {', '.join(RAW_FORMATS)})")
-    return RAW_FORMATS[key]()
+    return RAW_FORMATS[resolve_name(name, RAW_FORMATS, _ALIASES)]()
 
 
 __all__ = ["RAW_FORMATS", "FrameTargets", "RawFormat", "ReadResult", "Target", "Unit", "raw_format"]
