@@ -91,6 +91,12 @@ def check_box_xywh(box: Sequence[float], image_shape: tuple[int, ...]) -> np.nda
     return arr
 
 
+def score_size(search_size: int, exemplar_size: int, stride: int, base_size: int) -> int:
+    """Side of the network's output maps for a ``search_size`` crop: ``(search - exemplar) // stride + 1 + base``
+    (25 for 255, 127, 8 and 8)."""
+    return (search_size - exemplar_size) // stride + 1 + base_size
+
+
 def _window_origin(center: Sequence[float], window_size: int) -> tuple[int, int, int]:
     """(size, first column, first row) of the official crop window: first pixel ``floor(c - (s + 1) / 2 + 0.5)``."""
     s = int(window_size)

@@ -57,6 +57,7 @@ def _check_export(name, tmp_path):
     return result
 
 
+@pytest.mark.slow
 def test_lite0_graphs_match_torch(tmp_path):
     result = _check_export("siamban_lite0", tmp_path)
     assert result.check.error <= 1e-4  # max |onnxruntime - torch| / max(1, max |torch|) over every output

@@ -74,7 +74,9 @@ def test_folded_and_packed_networks_give_the_same_maps(config, batch):
 
 
 @pytest.mark.skipif(not onednn_available(), reason="this PyTorch build has no oneDNN fused convolutions")
-@pytest.mark.parametrize("config, convs", [("siamban_lite0", 60), ("siamban_r50_l234", 80)])
+@pytest.mark.parametrize(
+    "config, convs", [("siamban_lite0", 60), pytest.param("siamban_r50_l234", 80, marks=pytest.mark.slow)]
+)
 def test_every_convolution_is_packed_with_its_activation_fused(config, convs):
     optimized = optimize_for_inference(build_model(resolve_config(config)).eval())
     leaves = [m for m in optimized.modules() if not list(m.children())]
@@ -82,6 +84,7 @@ def test_every_convolution_is_packed_with_its_activation_fused(config, convs):
     assert not any(isinstance(m, (nn.Conv2d, nn.ReLU, nn.Hardtanh, nn.BatchNorm2d)) for m in leaves)
 
 
+@pytest.mark.slow
 def test_bf16_maps_are_close_and_float32():
     model = random_batchnorm(build_model(resolve_config("siamban_lite0")))
     cls, loc = maps(model)
@@ -136,13 +139,15 @@ def test_cuda_graph_step_falls_back_on_cpu_tensors():
             assert torch.equal(ours, reference)
 
 
-@pytest.mark.parametrize("config, expected", [("siamban_r50_l234", True), ("siamban_lite0", False)])
-def test_channels_last_only_without_depthwise_convolutions(config, expected):
+def test_channels_last_only_without_depthwise_convolutions():
     from siamban.inference.optimize import prefers_channels_last
 
-    model = build_model(resolve_config(config))
-    assert prefers_channels_last(model) is expected
-    fast = optimize_for_inference(model, pack=False)
-    assert isinstance(fast, InferenceModel)
-    assert fast.memory_format == (torch.channels_last if expected else torch.contiguous_format)
-    assert optimize_for_inference(model, pack=False, channels_last=True).memory_format == torch.channels_last
+    dense = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 3, groups=2))  # grouped, not depthwise: ResNet-like
+    depthwise = nn.Sequential(nn.Conv2d(3, 8, 3), nn.Conv2d(8, 8, 3, groups=8))
+    assert prefers_channels_last(dense) and not prefers_channels_last(depthwise)
+    lite0 = build_model(resolve_config("siamban_lite0"))
+    assert not prefers_channels_last(lite0)
+    fast = optimize_for_inference(lite0, pack=False)
+    assert isinstance(fast, InferenceModel) and fast.memory_format == torch.contiguous_format
+    forced = optimize_for_inference(lite0, pack=False, channels_last=True)
+    assert isinstance(forced, InferenceModel) and forced.memory_format == torch.channels_last

@@ -38,6 +38,7 @@ def test_speed_script_writes_a_valid_report(tmp_path, capsys):
     assert "Timing protocol" in out and out.count("lite0  ") == 3
 
 
+@pytest.mark.slow
 def test_box_agreement_on_the_sample_clip_with_the_default_model(tmp_path):
     script = load_benchmark_script("speed")
     cfg = resolve_config(DEFAULT_CONFIG)

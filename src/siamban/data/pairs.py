@@ -27,6 +27,7 @@ from siamban.data.datasets import PreparedDataset, SequenceFolderDataset, Tracki
 from siamban.data.labels import LABEL_SHAPES, assign_labels, label_points
 from siamban.data.sampler import PairSampler, PairSpec
 from siamban.errors import ConfigError, DatasetError
+from siamban.geometry import score_size
 
 
 class PairDataset(torch.utils.data.Dataset):
@@ -35,7 +36,7 @@ class PairDataset(torch.utils.data.Dataset):
     def __init__(self, datasets: Sequence[TrackingDataset], cfg: SiamBANConfig, seed: int | None = None) -> None:
         train, data = cfg.train, cfg.dataset
         stride = cfg.point.stride
-        expected = (train.search_size - train.exemplar_size) // stride + 1 + train.base_size
+        expected = score_size(train.search_size, train.exemplar_size, stride, train.base_size)
         if expected != train.output_size:
             raise ConfigError(
                 f"TRAIN.OUTPUT_SIZE is {train.output_size} but (SEARCH_SIZE - EXEMPLAR_SIZE) // POINT.STRIDE + 1 + "

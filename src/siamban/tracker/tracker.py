@@ -10,7 +10,7 @@ import torch
 
 from siamban.config import TrackConfig
 from siamban.errors import InputError
-from siamban.geometry import check_box_xywh, context_size, xywh_center
+from siamban.geometry import check_box_xywh, context_size, score_size, xywh_center
 from siamban.tracker.crops import HostCrops, Pixels, crop_backend
 from siamban.tracker.postprocess import StepResult, TargetState, cosine_window, point_grid, update_state
 
@@ -140,7 +140,7 @@ class SiamBANTracker:
     def _grid(self, instance_size: int) -> tuple[np.ndarray, np.ndarray]:
         """Point grid and cosine window for a search crop of ``instance_size`` (cached per size)."""
         if instance_size not in self._grids:
-            size = (instance_size - self.config.exemplar_size) // self.stride + 1 + self.config.base_size
+            size = score_size(instance_size, self.config.exemplar_size, self.stride, self.config.base_size)
             self._grids[instance_size] = (point_grid(self.stride, size), cosine_window(size))
         return self._grids[instance_size]
 
