@@ -7,6 +7,7 @@ closely the bf16 / fp16 boxes follow the fp32 ones (mean IoU) on the sample clip
     python benchmarks/speed.py --models lite0 --frames 20 --batch 4     # a quick look
     python benchmarks/speed.py --weights lite0=runs/x/model.pth --iou-frames 100
     python benchmarks/speed.py --models r50 --paths fp32 bf16 --profile
+    python benchmarks/speed.py --models lite0 --paths fp32 --threads 1 2 auto --background-load 2   # a busy machine
 
 Prints the protocol, a table, and writes JSON (default benchmarks/results/speed_<device>.json). See docs/inference.md.
 """
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import contextlib
 import math
+import multiprocessing as mp
+import os
 import resource
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import cv2
 import numpy as np
@@ -32,7 +36,8 @@ from siamban.assets import default_weights, sample_clip
 from siamban.config import SiamBANConfig, resolve_config
 from siamban.errors import CheckpointError
 from siamban.geometry import iou_xywh
-from siamban.inference import optimize_for_inference, set_inference_threads
+from siamban.inference import optimize_for_inference
+from siamban.inference.optimize import cpu_busy_elsewhere, physical_cores, resolve_inference_threads
 from siamban.io import open_frames
 from siamban.models import build_model, count_parameters, load_weights
 from siamban.tracker import BatchTracker, SiamBANTracker
@@ -42,7 +47,7 @@ from siamban.machine import device_name, report_path
 MODELS = {"r50": "siamban_r50_l234", "lite0": "siamban_lite0"}
 PATHS = ("eager", "fp32", "bf16", "fp16", "onnxruntime", "fp32-nchw", "fp16-nchw")  # -nchw: no channels-last
 FRAME_SIZE = (480, 360)
-SHARED_SEQUENCES = Path(__file__).resolve().parents[2] / "shared" / "data" / "sequences"
+SHARED_SEQUENCES = Path(__file__).resolve().parents[2] / "folders" / "data" / "sequences"
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -81,6 +86,46 @@ def _time_once(fn: Callable[[], Any], device: torch.device) -> float:
     fn()
     synchronize(device)
     return time.perf_counter() - start
+
+
+def _spin(stop: Any) -> None:
+    """Keep one core busy with arithmetic until ``stop`` is set (a background-load process)."""
+    x = 0
+    while not stop.is_set():
+        for i in range(100_000):
+            x = (x * 31 + i) % 1_000_003
+
+
+@contextlib.contextmanager
+def background_load(processes: int, settle: float = 0.5) -> Iterator[list[Any]]:
+    """``processes`` busy processes (one core each) while the block runs; stopped when it ends, however it ends
+    (an error, Ctrl-C), and killed if they do not stop within a second. ``settle``: seconds to let them start."""
+    context = mp.get_context("fork")  # a plain function of this script (not importable under spawn)
+    stop = context.Event()
+    workers = [context.Process(target=_spin, args=(stop,), daemon=True, name=f"busy-{i}") for i in range(processes)]
+    try:
+        for worker in workers:
+            worker.start()
+        if workers:
+            time.sleep(settle)
+        yield workers
+    finally:
+        stop.set()
+        for worker in workers:
+            if worker.pid is not None:
+                worker.join(timeout=1.0)
+                if worker.is_alive():
+                    worker.kill()
+                    worker.join()
+
+
+def parse_threads(text: str) -> int | str:
+    """One ``--threads`` value: a count of at least 1, or ``auto`` (siamban's default policy)."""
+    if text == "auto":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a thread count of at least 1, or auto")
+    return int(text)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -227,10 +272,12 @@ def summary(times: list[float], batch: int = 1) -> dict[str, float]:
 
 
 def add_ratios(rows: list[dict]) -> None:
-    """Every figure also as a ratio to the eager row of the same model (fps: speed-up; ms, MB: fraction)."""
+    """Every figure also as a ratio to the eager row of the same model and thread count (fps: speed-up; ms, MB:
+    fraction)."""
     keys = ("step_b1", "step_bn", "end_to_end", "end_to_end_bn")
     for row in rows:
-        base = next((r for r in rows if r["model"] == row["model"] and r["path"] == "eager"), None)
+        base = next((r for r in rows if r["model"] == row["model"] and r["path"] == "eager"
+                     and r["threads_choice"] == row["threads_choice"]), None)
         if base is None:
             continue
         row["ratio_to_eager"] = {
@@ -244,7 +291,8 @@ def add_ratios(rows: list[dict]) -> None:
 
 def print_table(rows: list[dict], batch: int) -> None:
     head = (
-        f"{'model':6} {'path':11} {'step fps':>9} {'x':>5} {f'b{batch} fps':>8} {'x':>5} {'e2e fps':>8} {'x':>5} "
+        f"{'model':6} {'path':11} {'threads':>7} {'step fps':>9} {'x':>5} {f'b{batch} fps':>8} {'x':>5} "
+        f"{'e2e fps':>8} {'x':>5} "
         f"{f'e2e b{batch}':>8} {'x':>5} "
         f"{'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'floor fps':>9} {'mem MB':>7} {'IoU free/same':>13}"
     )
@@ -255,13 +303,19 @@ def print_table(rows: list[dict], batch: int) -> None:
         e2e = r.get("end_to_end") or {}
         iou = "" if r.get("iou_vs_fp32") is None else f"{r['iou_vs_fp32']:.3f}/{r['iou_vs_fp32_same_state']:.3f}"
         print(
-            f"{r['model']:6} {r['path']:11} {r['step_b1']['fps']:9.2f} {ratio.get('step_b1_fps', 1):5.2f} "
+            f"{r['model']:6} {r['path']:11} {_threads_label(r):>7} {r['step_b1']['fps']:9.2f} "
+            f"{ratio.get('step_b1_fps', 1):5.2f} "
             f"{r['step_bn']['fps']:8.2f} {ratio.get('step_bn_fps', 1):5.2f} {e2e.get('fps', float('nan')):8.2f} "
             f"{ratio.get('end_to_end_fps', float('nan')):5.2f} {r['end_to_end_bn']['fps']:8.2f} "
             f"{ratio.get('end_to_end_bn_fps', float('nan')):5.2f} {r['step_b1']['ms_p50']:8.1f} "
             f"{r['step_b1']['ms_p90']:8.1f} {r['step_b1']['ms_p99']:8.1f} {r['floor_fps']:9.2f} "
             f"{r['peak_memory_mb']:7.0f} {iou:>13}"
         )
+
+
+def _threads_label(row: dict) -> str:
+    choice = row.get("threads_choice", str(row["threads"]))
+    return f"auto={row['threads']}" if choice == "auto" else choice
 
 
 def same_state_ious(
@@ -302,7 +356,7 @@ def iou_agreement(
     frames, box = clip_frames(max_frames)
     runs.append(("sample", frames, box))
     if root.is_dir():
-        for seq in load_benchmark("shared", root).sequences:
+        for seq in load_benchmark("folders", root).sequences:
             start = seq.init_frame
             runs.append((seq.name, seq.frames[start : start + max_frames], seq.ground_truth[start]))
     built = nets or {}
@@ -360,7 +414,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rounds", type=int, default=3,
                    help="split the timed frames into this many round-robin rounds over the paths")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
-    p.add_argument("--threads", type=int, help="CPU threads (default: OMP_NUM_THREADS, else physical cores)")
+    p.add_argument("--threads", nargs="+", type=parse_threads, default=["auto"], metavar="N|auto",
+                   help="CPU threads; several: each path timed at each count, in the same turns (default: auto,\n"
+                   "siamban's policy: OMP_NUM_THREADS, else one per physical core left free by other processes)")
+    p.add_argument("--background-load", type=int, default=0, metavar="N",
+                   help="run N busy processes (one core each) beside the timing, as on a shared machine")
     p.add_argument("--weights", nargs="*", default=[], metavar="MODEL=PATH",
                    help="trained weights (lite0 defaults to the bundled ones when shipped); random init otherwise")
     p.add_argument("--iou-frames", type=int, default=60,
@@ -369,6 +427,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--profile", action="store_true", help="print a torch.profiler table of each model's fastest path")
     p.add_argument("--json", type=Path, help="output (default benchmarks/results/speed_<device>.json)")
     args = p.parse_args(argv)
+    if args.background_load < 0:
+        p.error(f"--background-load {args.background_load}: must be 0 or more")
+    if len(set(args.threads)) != len(args.threads):
+        p.error("--threads: a value is repeated")
     for name in ("frames", "rounds", "batch"):
         if getattr(args, name) < 1:
             p.error(f"--{name} must be at least 1")
@@ -379,8 +441,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> dict:
     args = parse_args(argv)
+    with background_load(args.background_load):
+        return measure(args)
+
+
+def measure(args: argparse.Namespace) -> dict:
+    """Everything but the argument parsing: time, print, write the JSON (under main's background load)."""
     device = torch.device(args.device)
-    threads = set_inference_threads(args.threads)
+    busy = cpu_busy_elsewhere(0.5)
+    variants = {str(choice): resolve_inference_threads(None if choice == "auto" else choice)
+                for choice in args.threads}  # "auto" resolved now, under the background load, as the CLI would
+    threads = next(iter(variants.values())) if len(variants) == 1 else list(variants.values())
+    torch.set_num_threads(next(iter(variants.values())))
     given = dict(item.split("=", 1) for item in args.weights)
     paths = ["eager"] + [p for p in args.paths if p != "eager"]
     try:
@@ -405,6 +477,15 @@ def main(argv: list[str] | None = None) -> dict:
         "batch": args.batch,
         "input": "template 127x127, search 255x255, batch 1 and batch N",
         "threads": threads,
+        "threads_requested": [str(c) for c in args.threads],
+        "thread_variants": "each path timed at each thread count in turn within every round" if len(variants) > 1
+        else "one thread count",
+        "background_load": args.background_load,
+        "background_load_kind": "N processes spinning on integer arithmetic (one core each), started 0.5 s before "
+        "the measurements and stopped after them",
+        "physical_cores": physical_cores(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins before sleeping)"),
+        "cpu_busy_elsewhere": round(busy, 3),
         "hardware": hardware,
         "device": str(device),
         "torch": torch.__version__,
@@ -451,32 +532,38 @@ def main(argv: list[str] | None = None) -> dict:
                 print(f"note: {key}: path {path} skipped (not available here)")
             else:
                 nets[path] = net
-        times: dict[str, dict[str, list[float]]] = {p: {"b1": [], "bn": [], "e2e": [], "e2e_bn": []} for p in nets}
+        times: dict[tuple[str, str], dict[str, list[float]]] = {
+            (p, c): {"b1": [], "bn": [], "e2e": [], "e2e_bn": []} for p in nets for c in variants}
         memory: dict[str, float] = {}
         per_round = max(1, args.frames // args.rounds)
         for _ in range(args.rounds):  # round-robin, so slow drifts of a shared machine hit every path alike
             for path, net in nets.items():
-                if device.type == "cuda":
-                    torch.cuda.reset_peak_memory_stats(device)
-                times[path]["b1"] += time_step(net, 1, per_round, args.warmup, device)
-                times[path]["bn"] += time_step(net, args.batch, max(1, per_round // args.batch), 1, device)
-                tracker = make_tracker(net, path, cfg, device)
-                times[path]["e2e"] += time_end_to_end(tracker, frames[: per_round + args.warmup + 1], box,
-                                                      args.warmup, device)
-                batch_frames = frames[: max(1, per_round // args.batch) + 1 + 1]
-                times[path]["e2e_bn"] += time_batch_end_to_end(BatchTracker.like(tracker), batch_frames, box,
-                                                               args.batch, 1, device)
-                memory[path] = max(memory.get(path, 0.0), peak_memory_mb(device))
-        for path in nets:
+                for choice, count in variants.items():
+                    torch.set_num_threads(count)
+                    if device.type == "cuda":
+                        torch.cuda.reset_peak_memory_stats(device)
+                    timed = times[path, choice]
+                    timed["b1"] += time_step(net, 1, per_round, args.warmup, device)
+                    timed["bn"] += time_step(net, args.batch, max(1, per_round // args.batch), 1, device)
+                    tracker = make_tracker(net, path, cfg, device)
+                    timed["e2e"] += time_end_to_end(tracker, frames[: per_round + args.warmup + 1], box,
+                                                    args.warmup, device)
+                    batch_frames = frames[: max(1, per_round // args.batch) + 1 + 1]
+                    timed["e2e_bn"] += time_batch_end_to_end(BatchTracker.like(tracker), batch_frames, box,
+                                                             args.batch, 1, device)
+                    memory[path] = max(memory.get(path, 0.0), peak_memory_mb(device))
+        torch.set_num_threads(next(iter(variants.values())))
+        for (path, choice), timed in times.items():
             precision = path.removesuffix("-nchw") if path.removesuffix("-nchw") in throughput else "fp32"
             floor_s = search_flops / (throughput[precision]["conv3x3"] * 1e9)
             rows.append({
-                "model": key, "config": MODELS[key], "path": path, "weights": weights and report_path(weights),
+                "model": key, "config": MODELS[key], "path": path, "threads": variants[choice],
+                "threads_choice": choice, "weights": weights and report_path(weights),
                 "parameters": count_parameters(model), "template_gflops": template_flops / 1e9,
                 "search_gflops": search_flops / 1e9, "floor_fps": 1 / floor_s,
-                "step_b1": summary(times[path]["b1"]), "step_bn": summary(times[path]["bn"], args.batch),
-                "end_to_end": summary(times[path]["e2e"]),
-                "end_to_end_bn": summary(times[path]["e2e_bn"], args.batch), "peak_memory_mb": memory[path],
+                "step_b1": summary(timed["b1"]), "step_bn": summary(timed["bn"], args.batch),
+                "end_to_end": summary(timed["e2e"]),
+                "end_to_end_bn": summary(timed["e2e_bn"], args.batch), "peak_memory_mb": memory[path],
             })
         low = tuple(p for p in ("bf16", "fp16") if p in nets)
         if weights and args.iou_frames > 0 and low:
