@@ -47,7 +47,11 @@ def load_network(
 ) -> LoadedNetwork:
     """Build the model of ``config`` with ``weights`` (``resolve_model``: the bundled default model with neither) and
     make it ready to track on ``device``. ``preset`` swaps in a benchmark's tracker settings (``vot2018``,
-    ``vot2019``, ``otb100``); ``precision``, ``optimize`` and ``backend``: see ``inference_network``."""
+    ``vot2019``, ``otb100``); ``precision``, ``optimize`` and ``backend``: see ``inference_network``. With
+    ``backend="onnxruntime"``, ``weights`` may be an export of ``siamban export onnx`` (its folder or either graph):
+    it is loaded as it is, with the config in its metadata (``exported_network``)."""
+    if backend == "onnxruntime" and weights is not None and is_onnx_export(weights):
+        return exported_network(config, weights, preset, device, precision)
     cfg, model = load_model(config, weights)
     if preset:
         cfg = with_tracker_preset(cfg, preset)
@@ -128,6 +132,34 @@ def inference_network(
     if backend != "torch":
         raise ConfigError(f"unknown backend {backend!r} (known: {', '.join(BACKENDS)})")
     return optimize_for_inference(model, precision) if optimize else model
+
+
+def is_onnx_export(weights: str | Path | None) -> bool:
+    """Whether ``weights`` names ONNX graphs ``siamban export onnx`` wrote rather than a PyTorch checkpoint."""
+    from siamban.export import is_onnx_export as names_export
+
+    return names_export(weights)
+
+
+def exported_network(
+    config: str | Path | SiamBANConfig | None,
+    weights: str | Path,
+    preset: str | None = None,
+    device: str | torch.device | None = None,
+    precision: Precision = "fp32",
+) -> LoadedNetwork:
+    """The exported graphs ``weights`` in ONNX Runtime, with the config their metadata carries, or ``config`` after
+    checking that the graphs were exported from it (ConfigError otherwise). Nothing is exported again."""
+    from siamban.export import load_exported
+
+    if precision != "fp32":
+        raise ConfigError(f"precision {precision!r} needs the torch backend with optimize=True (else fp32 only)")
+    given = resolve_config(config) if isinstance(config, (str, Path)) else config
+    cfg, network = load_exported(weights, given)
+    if preset:
+        cfg = with_tracker_preset(cfg, preset)
+    resolved = resolve_device(device or "cpu")  # the graphs run on the CPU: keep the crops there too
+    return LoadedNetwork(network.to(resolved), cfg, resolved, False)
 
 
 def crops_on_device(device: torch.device, optimize: bool = True, backend: str = "torch") -> bool:

@@ -14,7 +14,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import yaml
 
@@ -434,9 +434,12 @@ def config_to_dict(cfg: SiamBANConfig) -> dict[str, Any]:
     return _to_yaml_value(cfg)
 
 
-def load_config(path: str | Path) -> SiamBANConfig:
-    """Read an experiment ``config.yaml`` (official or siamban layout)."""
-    path = Path(path)
+#: The key a config file names the config it extends with (a bundled name or a path relative to the file).
+BASE_KEY = "_BASE_"
+
+
+def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """The top-level mapping of the YAML file ``path``; ConfigError naming the file otherwise."""
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
@@ -446,14 +449,149 @@ def load_config(path: str | Path) -> SiamBANConfig:
     except yaml.YAMLError as exc:
         first = " ".join(str(exc).split())[:200]
         raise ConfigError(f"{path}: not valid YAML ({first})") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: not a config (nested too deeply to read)") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror or exc})") from None
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: expected a mapping at the top level")
+    return dict(data)
+
+
+def _base_path(value: Any, including: Path) -> Path:
+    """The file ``_BASE_: value`` in ``including`` names: a path relative to that file's folder, else a bundled
+    config name; ConfigError naming both places otherwise."""
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{including}: {BASE_KEY} {value!r}: expected a bundled config name or a path to a YAML file")
+    relative = including.parent / value
+    if relative.is_file():
+        return relative
+    bundled = CONFIG_DIR / f"{value}.yaml"
+    if Path(value).suffix == "" and "/" not in value and bundled.is_file():
+        return bundled
+    raise ConfigError(f"{including}: {BASE_KEY} {value!r}: no such file (relative to {including.parent}) nor "
+                      f"bundled config (bundled: {', '.join(bundled_config_names())})")
+
+
+def _canonical_kwargs(data: dict[str, Any]) -> dict[str, Any]:
+    """ADJUST/BAN architecture arguments given flat (``ADJUST.IN_CHANNELS``) moved under ``KWARGS``, so that a base
+    written one way and an override written the other merge key by key."""
+    for section, cls in (("ADJUST", NeckConfig), ("BAN", HeadConfig)):
+        block = data.get(section)
+        if not isinstance(block, Mapping):
+            continue
+        block = dict(block)
+        kwargs = dict(block.get("KWARGS") or {}) if isinstance(block.get("KWARGS") or {}, Mapping) else None
+        if kwargs is None:
+            continue  # not a mapping: config_from_dict names it
+        for key in list(block):
+            if str(key).lower() in cls._kwargs_fields and str(key) != "KWARGS":
+                kwargs[str(key).lower()] = block.pop(key)
+        if kwargs:
+            block["KWARGS"] = kwargs
+        data[section] = block
+    return data
+
+
+def merge_config_dicts(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``override`` on top: nested mappings merge key by key; any other value (a list, a number)
+    replaces the base's."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_config_dicts(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config_dict(path: str | Path, _chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The YAML mapping of ``path`` with its ``_BASE_`` chain merged in (``merge_config_dicts``), not yet checked.
+
+    ``_BASE_`` names a bundled config (``siamban_lite0``) or a path relative to the file; a base may have a base.
+    A cycle or a missing base raises ConfigError naming the file that says it."""
+    path = Path(path)
+    key = path.resolve()
+    if key in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain[_chain.index(key):], key))
+        raise ConfigError(f"{path}: {BASE_KEY} cycle ({cycle})")
+    data = _canonical_kwargs(_read_yaml_mapping(path))
+    if BASE_KEY not in data:
+        return data
+    base = load_config_dict(_base_path(data.pop(BASE_KEY), path), (*_chain, key))
+    return merge_config_dicts(base, data)
+
+
+def load_config(path: str | Path) -> SiamBANConfig:
+    """Read an experiment ``config.yaml`` (official or siamban layout; ``_BASE_: NAME_OR_PATH`` extends another
+    config, overriding only the keys it gives)."""
+    path = Path(path)
+    data = load_config_dict(path)
     try:
         return config_from_dict(data)
     except ConfigError as exc:
         raise ConfigError(f"{path}: {exc}") from None
+
+
+def _parse_override(item: str) -> tuple[list[str], Any]:
+    """``KEY.SUB=VALUE`` as (the key's parts, the value read as YAML); ConfigError naming the item otherwise."""
+    key, sep, text = item.partition("=")
+    parts = key.strip().split(".")
+    if not sep or not all(p.strip() for p in parts):
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE with a dotted config key, e.g. TRACK.PENALTY_K=0.1")
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        raise ConfigError(f"--set {key}: value {text!r} is not a YAML scalar or list") from None
+    return [p.strip() for p in parts], value
+
+
+def apply_config_overrides(cfg: SiamBANConfig, items: Iterable[str]) -> SiamBANConfig:
+    """``cfg`` with ``--set`` items (``TRACK.PENALTY_K=0.1``: the YAML keys, dotted; the value read as YAML) applied
+    in order and checked as a config file is: ConfigError naming the key for an unknown key, a section given a
+    value, a wrong type or a value out of range."""
+    for item in items:
+        parts, value = _parse_override(item)
+        data = config_to_dict(cfg)
+        node: Any = data
+        for depth, part in enumerate(parts):
+            where = ".".join(parts[: depth + 1])
+            if not isinstance(node, dict):
+                raise ConfigError(f"--set {where}: {'.'.join(parts[:depth])} is a value, not a section")
+            match = [k for k in node if str(k).upper() == part.upper()]
+            last = depth == len(parts) - 1
+            if not match:
+                if last and depth > 0 and str(parts[depth - 1]).upper() == "KWARGS":
+                    match = [part]  # free-form constructor arguments; a typed KWARGS section checks its names
+                else:
+                    known = ", ".join(str(k) for k in node)
+                    raise ConfigError(f"--set {where}: unknown key (known here: {known})")
+            if last:
+                old = node.get(match[0])
+                if isinstance(old, dict) and not isinstance(value, Mapping):
+                    raise ConfigError(f"--set {where}: a section; set one of its keys ({', '.join(map(str, old))})")
+                # a mapping merges into the section, as a config file's keys merge into its _BASE_
+                node[match[0]] = merge_config_dicts(old, value) if isinstance(old, dict) else _number_text(value, old)
+            else:
+                node = node[match[0]]
+        try:
+            cfg = config_from_dict(data)
+        except ConfigError as exc:
+            key = ".".join(parts)
+            text = str(exc)
+            named = text.upper().startswith(key.upper())  # the message already starts with the key
+            raise ConfigError(f"--set {text}" if named else f"--set {key}: {text}") from None
+    return cfg
+
+
+def _number_text(value: Any, old: Any) -> Any:
+    """``1e-4`` for a numeric key as the number (YAML 1.1 reads it as text)."""
+    if isinstance(value, str) and isinstance(old, (int, float)) and not isinstance(old, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 class _ConfigDumper(yaml.SafeDumper):
@@ -518,6 +656,7 @@ def config_path(name_or_path: str | Path) -> Path:
     )
 
 
-def resolve_config(name_or_path: str | Path) -> SiamBANConfig:
-    """Load a config from a path, or a bundled experiment by name (``siamban_r50_l234``)."""
-    return load_config(config_path(name_or_path))
+def resolve_config(name_or_path: str | Path, overrides: Iterable[str] = ()) -> SiamBANConfig:
+    """Load a config from a path, or a bundled experiment by name (``siamban_r50_l234``); ``overrides``: ``--set``
+    items (``apply_config_overrides``)."""
+    return apply_config_overrides(load_config(config_path(name_or_path)), overrides)

@@ -72,6 +72,10 @@ def context_size(size_wh: FloatSequence, context_amount: float) -> float:
     return float(np.sqrt((w + pad) * (h + pad)))
 
 
+#: How many frame widths (heights) an initial box may span (a target partly outside the frame is fine).
+MAX_BOX_SCALE = 4
+
+
 def check_box_xywh(box: Sequence[float], image_shape: tuple[int, ...]) -> np.ndarray:
     """Validate an initial box against an image; raise InputError naming the problem."""
     try:
@@ -88,6 +92,10 @@ def check_box_xywh(box: Sequence[float], image_shape: tuple[int, ...]) -> np.nda
     height, width = image_shape[:2]
     if x >= width or y >= height or x + w <= 0 or y + h <= 0:
         raise InputError(f"box {arr.tolist()}: lies outside the {width}x{height} frame")
+    if w > MAX_BOX_SCALE * width or h > MAX_BOX_SCALE * height:
+        # the tracker crops the box's context from the frame: a box many frames wide would ask for a crop of
+        # gigabytes, and cannot be what the frame shows
+        raise InputError(f"box {arr.tolist()}: larger than {MAX_BOX_SCALE} times the {width}x{height} frame")
     return arr
 
 

@@ -159,6 +159,21 @@ def test_vot_with_closed_stdin_or_a_garbage_line_is_one_line(probe, stdin):
                                                                        "request on stdin")
 
 
+def test_vot_whose_client_closes_stdin_after_hello_ends_in_one_line(probe):
+    """The TraX library spins forever in C on a closed input after a lone hello (deaf to SIGTERM): the stdin watch
+    ends the session within its grace period."""
+    pytest.importorskip("trax", reason="vot-trax is not installed")
+    command = [sys.executable, "-c",
+               f"import sys; sys.path.insert(0, {str(TESTS)!r}); import probe_model; from siamban.cli import main; "
+               f"sys.exit(main(['vot'] + {_model(probe)!r}))"]
+    done = subprocess.run(command, input=b"@@TRAX:hello\n", capture_output=True, timeout=60,
+                          env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"})
+    err = done.stderr.decode()
+    assert done.returncode == 2 and err.strip().splitlines() == [
+        "siamban vot: error: TraX protocol: the client closed stdin without a request to answer; siamban vot is "
+        "started by a TraX client such as the VOT toolkit"]
+
+
 def test_truncated_video_is_tracked_with_a_one_line_warning(probe, tmp_path, capsys):
     data = (probe / "square.avi").read_bytes()
     cut = tmp_path / "cut.avi"

@@ -209,8 +209,8 @@ def test_default_images_are_the_freely_licensed_scikit_image_samples(tmp_path) -
     cv2.imwrite(str(tmp_path / "mine.png"), np.full((64, 64, 3), 7, np.uint8))
     from siamban.data.synthetic import image_paths
 
-    paths = image_paths(SyntheticConfig(image_dir=str(tmp_path)))
+    paths = image_paths(SyntheticConfig(image_dir=str(tmp_path), photographs=True))
     assert len(paths) == len(DEFAULT_IMAGES) + 1 and paths[-1].name == "mine.png"
     assert image_paths(SyntheticConfig(image_dir=str(tmp_path), default_images=False)) == [tmp_path / "mine.png"]
-    seq = generate_sequence(1, SyntheticConfig(width=160, height=120, length=20, occlusions=0))
+    seq = generate_sequence(1, SyntheticConfig(width=160, height=120, length=20, occlusions=0, photographs=True))
     assert seq.frames[0].shape == (120, 160, 3) and not seq.absent.any()

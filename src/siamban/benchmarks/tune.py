@@ -41,6 +41,12 @@ OBJECTIVES = {"ope": "success_auc", "vot": "eao", "got10k": "ao"}
 LOG_NAME = "trials.jsonl"
 
 
+#: Parameters that are fractions (``check_track_config`` refuses values outside 0..1).
+UNIT_RANGE = ("window_influence", "lr")
+#: Most trials one search may plan (each one tracks the whole split; the plan is held in memory).
+MAX_BUDGET = 100_000
+
+
 @dataclass(frozen=True)
 class SearchSpace:
     """Closed ranges searched for each TRACK parameter (defaults: wide, covering every official preset)."""
@@ -53,6 +59,9 @@ class SearchSpace:
         for name, (low, high) in self.ranges().items():
             if not (math.isfinite(low) and math.isfinite(high) and 0 <= low <= high):
                 raise InputError(f"search range of {name}: [{low}, {high}] must be finite with 0 <= low <= high")
+            if name in UNIT_RANGE and high > 1:
+                raise InputError(f"search range of {name}: [{low}, {high}] must lie in 0..1 (TRACK.{name.upper()} is "
+                                 "a fraction)")
 
     def ranges(self) -> dict[str, tuple[float, float]]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -75,6 +84,10 @@ def plan_trials(method: str, budget: int, seed: int = 0, space: SearchSpace = Se
         raise InputError(f"unknown search method {method!r} (known: {', '.join(METHODS)})")
     if budget < 1:
         raise InputError(f"--budget {budget}: need at least one trial")
+    if seed < 0:
+        raise InputError(f"--seed {seed}: must be 0 or more")
+    if budget > MAX_BUDGET:
+        raise InputError(f"--budget {budget}: at most {MAX_BUDGET:,} trials (each one tracks the whole split)")
     ranges = space.ranges()
     if method == "random":
         rng = np.random.default_rng(seed)
@@ -98,7 +111,11 @@ def read_log(path: Path) -> list[dict]:
     if not path.is_file():
         return []
     records = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a trial log (not UTF-8 text); move it away to start a new search") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:

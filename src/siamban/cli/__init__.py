@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import warnings
 from importlib import metadata
@@ -19,8 +20,25 @@ from siamban.errors import SiamBANError, SiamBANWarning
 COMMANDS = ("track", "demo", "synth", "prepare", "train", "test", "eval", "tune", "vot", "export")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one ``PROG: error: ...`` line (and exit code 2), pointing at
+    ``--help`` instead of printing the whole usage block; subcommand parsers inherit it."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a job scheduler's time limit) raised in the main thread, so that every ``finally`` runs
+    and no temporary file is left behind, as with Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="siamban", description="SiamBAN visual object tracker")
+    parser = OneLineParser(prog="siamban", description="SiamBAN visual object tracker")
     parser.add_argument("--version", action="version", version=f"siamban {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
@@ -40,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``siamban`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    previous_term = _install_sigterm()
     with warnings.catch_warnings():
         warnings.simplefilter("always", SiamBANWarning)
         previous = warnings.showwarning
@@ -56,8 +75,21 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             print(f"siamban {args.command}: interrupted", file=sys.stderr)
             return 130
+        except Terminated:
+            print(f"siamban {args.command}: terminated", file=sys.stderr)
+            return 143
         finally:
             warnings.showwarning = previous
+            if previous_term is not None:
+                signal.signal(signal.SIGTERM, previous_term)
+
+
+def _install_sigterm():  # noqa: ANN202 - signal's handler type
+    """Turn SIGTERM into ``Terminated`` (main thread only; returns the previous handler, or None when not set)."""
+    try:
+        return signal.signal(signal.SIGTERM, _terminate)
+    except (ValueError, OSError):  # not the main thread, or no SIGTERM on this platform
+        return None
 
 
 def _one_line_warning(command: str, fallback):

@@ -7,7 +7,16 @@ import argparse
 import numpy as np
 
 from siamban.assets import sample_clip
-from siamban.cli.common import add_backend_option, add_model_options, tracker_from_args
+from siamban.cli.common import (
+    add_backend_option,
+    add_model_options,
+    add_run_name_option,
+    claim_run_dir,
+    network_from_args,
+    next_run_dir,
+    save_run_record,
+    threads_from_args,
+)
 from siamban.cli.track import track_to_files
 from siamban.io.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
@@ -17,17 +26,24 @@ from siamban.io.atomic import check_output_dir
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="track the bundled sample clip (default model unless --config/--weights)")
-    p.add_argument("-o", "--output", default="siamban_demo", help="output folder (default: %(default)s)")
+    p.add_argument("-o", "--output", help="output folder (default: a new run folder runs/demo/exp, exp2, ... in the "
+                   "current folder, see --name)")
+    add_run_name_option(p, "demo")
     add_model_options(p)
     add_backend_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    out = check_output_dir(args.output, "-o")
+    out = check_output_dir(args.output, "-o") if args.output is not None else next_run_dir("demo", args.name)
     clip = sample_clip()
     source = open_frames(str(clip.video))
-    tracker = tracker_from_args(args)
+    threads_from_args(args)
+    network = network_from_args(args)
+    tracker = network.tracker()
+    if args.output is None:  # taken once the model has loaded
+        out = claim_run_dir("demo", args.name)
+        save_run_record(out, args, network.config)
     boxes_path, video_path = out / "sample_boxes.txt", out / "sample_tracked.mp4"
     summary = track_to_files(
         tracker, iter(source), clip.first_box(), boxes_path, video_path, source.fps, "sample", source.count

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from siamban.benchmarks import check_submission, evaluate_benchmark, load_benchmark, write_report
 from siamban.benchmarks.datasets import LOADERS
-from siamban.benchmarks.report import markdown_table
+from siamban.benchmarks.report import display_names, markdown_table
 from siamban.errors import InputError
 from siamban.io.archive import check_zip_sizes
 from siamban.io.atomic import check_output_dir
@@ -24,7 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
     p.add_argument("--role", nargs="+", metavar="ROLE",
                    help="only sequences with these roles in the dataset's index.json (train, val, heldout)")
-    p.add_argument("--report-dir", help="write summary.md, summary.json and PNG plots here")
+    p.add_argument("--report-dir", help="write summary.md, summary.json and plots (PNG, PDF and SVG) here")
+    p.add_argument("--title", help="heading of every plot, above the plot's kind and sequence count "
+                   "(default: the plot's kind on the dataset)")
+    p.add_argument("--names", nargs="+", metavar="NAME=LABEL", default=[],
+                   help="display names in the table and plots, e.g. --names run_a='SiamBAN (ours)' run_b=Baseline")
     p.add_argument("--toolkit", choices=("pysot", "got10k"), default="pysot",
                    help="one-pass metric conventions (default: %(default)s, which made the paper's tables)")
     p.add_argument("--experiment", choices=("baseline", "realtime"), default="baseline",
@@ -55,19 +59,43 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def parse_names(items: list[str]) -> dict[str, str]:
+    """``--names`` items ``NAME=LABEL`` as {tracker folder: display name}; InputError names the faulty item."""
+    names: dict[str, str] = {}
+    for item in items:
+        name, sep, label = item.partition("=")
+        name, label = name.strip(), label.strip()
+        if not sep or not name or not label:
+            raise InputError(f"--names {item!r}: expected NAME=LABEL (tracker folder = display name)")
+        if name in names:
+            raise InputError(f"--names {name}: given twice")
+        names[name] = label
+    return names
+
+
 def run(args: argparse.Namespace) -> int:
     if args.check_submission:
         return _check(args)
     if not args.dataset or not args.dataset_root:
         raise InputError("give --dataset and --dataset-root (or --check-submission PATH)")
+    title = args.title
+    if title is not None and not title.strip():
+        raise InputError("--title: empty (leave the option out for the default titles)")
+    names = parse_names(args.names)
+    if args.trackers:
+        unknown = sorted(set(names) - set(args.trackers))
+        if unknown:
+            raise InputError(f"--names {unknown[0]}: not among --trackers ({', '.join(args.trackers)})")
     if args.report_dir:
         check_output_dir(args.report_dir, "--report-dir")
     benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences, roles=args.role)
     scores = evaluate_benchmark(benchmark, args.results_dir, args.trackers, args.toolkit, args.experiment)
     evaluator = f"siamban eval ({args.toolkit} conventions"
     evaluator += ", VOT region overlap as pysot-toolkit)" if benchmark.protocol == "vot" else ")"
-    print(markdown_table(benchmark.name, scores, evaluator), end="")
+    labels = display_names(scores, names)  # before anything is printed or written
+    print(markdown_table(benchmark.name, scores, evaluator, labels), end="")
     if args.report_dir:
-        written = write_report(args.report_dir, benchmark.name, scores, evaluator)
+        written = write_report(args.report_dir, benchmark.name, scores, evaluator, title=title, names=labels,
+                               sequences=len(benchmark))
         print(f"report: {len(written)} files in {args.report_dir}")
     return 0

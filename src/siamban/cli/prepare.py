@@ -6,6 +6,7 @@ import argparse
 
 from siamban.data.prepare import prepare_dataset
 from siamban.data.raw import RAW_FORMATS
+from siamban.errors import InputError
 from siamban.io.atomic import check_output_dir
 
 
@@ -28,6 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_dir(args.out_dir, "OUT_DIR")
+    if args.workers is not None and args.workers < 1:
+        raise InputError(f"-j/--workers {args.workers}: must be 1 or more")
     summary = prepare_dataset(
         args.dataset, args.raw_dir, args.out_dir, workers=args.workers, progress=not args.no_progress
     )

@@ -1,13 +1,14 @@
-"""``siamban synth OUT_DIR --count N``: write generated tracking sequences (OTB layout) with exact boxes."""
+"""``siamban synth OUT_DIR --count N``: write generated tracking sequences with exact boxes, in the OTB layout that
+``siamban test --dataset OTB100 --dataset-root OUT_DIR`` (and ``--dataset folders``, and training) read."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import fields
 
-from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
+from siamban.data.synthetic import SyntheticConfig, image_paths, write_otb_sequences
 from siamban.errors import InputError
-from siamban.io.atomic import check_output_dir
+from siamban.io.atomic import check_folder_name, check_output_dir
 
 #: SyntheticConfig fields settable from the command line (ints and floats; the rest keep their defaults).
 #: Largest frame side and area: a frame is held in memory several times over while it is drawn (100000 x 100000
@@ -21,11 +22,15 @@ _OPTIONS = ("width", "height", "length", "max_speed", "max_rotation", "distracto
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synth", help="generate tracking sequences with exact boxes (OTB layout) for training or tests")
-    p.add_argument("output", help="folder to write OUT/PREFIX_SEED/img/*.jpg + groundtruth.txt into")
+    p.add_argument("output", help="folder to write OUT/PREFIX_SEED/img/*.jpg + groundtruth_rect.txt into (readable "
+                   "as --dataset OTB100 --dataset-root OUT)")
     p.add_argument("--count", type=int, default=10, help="number of sequences (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="first seed; sequence i uses seed + i (default: %(default)s)")
     p.add_argument("--prefix", default="synthetic", help="sequence name prefix (default: %(default)s)")
     p.add_argument("--image-dir", default="", help="extra photographs to cut objects and backgrounds from")
+    p.add_argument("--photographs", action="store_true", help="cut objects and backgrounds from scikit-image's "
+                   "public-domain sample photographs instead of generated textures (needs scikit-image: pip install "
+                   "'siamban[train]')")
     defaults = SyntheticConfig()
     kinds = {f.name: f.type for f in fields(SyntheticConfig)}
     for name in _OPTIONS:
@@ -45,12 +50,15 @@ def run(args: argparse.Namespace) -> int:
                          f"and {MAX_PIXELS // 1_000_000} megapixels (4096x4096) so a sequence fits in memory")
     if args.count < 1:
         raise InputError(f"--count {args.count}: must be at least 1")
+    check_folder_name(f"{args.prefix}_{args.seed:06d}", "--prefix")
     check_output_dir(args.output, "OUT_DIR")
     config = SyntheticConfig(
         image_dir=args.image_dir,
+        photographs=args.photographs,
         target_area=(args.target_area_min, args.target_area_max),
         **{name: getattr(args, name) for name in _OPTIONS},
     )
+    image_paths(config)  # a missing scikit-image or --image-dir is one line before any frame is drawn
     written = write_otb_sequences(args.output, range(args.seed, args.seed + args.count), config, prefix=args.prefix)
     print(f"{len(written)} sequences in {args.output}")
     return 0

@@ -9,15 +9,26 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from tqdm import tqdm
 
-from siamban.cli.common import add_backend_option, add_model_options, parse_box, tracker_from_args
+from siamban.cli.common import (
+    add_backend_option,
+    add_model_options,
+    add_run_name_option,
+    check_threads,
+    claim_run_dir,
+    network_from_args,
+    next_run_dir,
+    parse_box,
+    save_run_record,
+    threads_from_args,
+)
 from siamban.errors import InputError, OutputError
 from siamban.geometry import check_box_xywh
 from siamban.io import AnnotatedVideoWriter, BoxWriter, draw_box, open_frames
-from siamban.io.atomic import check_output_file
+from siamban.io.atomic import check_not_input, check_output_file
 from siamban.io.viewer import Viewer, display_available
 from siamban.io.writers import VIDEO_SUFFIXES
+from siamban.progress import progress_bar
 from siamban.tracker.sequence import SingleTargetTracker, track_frames
 
 
@@ -31,9 +42,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="0-based frame the --init box belongs to; tracking (and the box file) starts there (default 0)",
     )
-    p.add_argument("-o", "--output", help="box file, one x,y,w,h,score line per frame (default: NAME_boxes.txt)")
-    p.add_argument("--video", help="also write an annotated video here (.mp4, .avi, .mkv)")
+    p.add_argument("-o", "--output", help="box file, one x,y,w,h,score line per frame (default: "
+                   "runs/track/exp/INPUT_boxes.txt, a new numbered run folder each time, see --name)")
+    p.add_argument("--video", help="also write an annotated video here, boxes and frame index drawn (.mp4, .mkv, "
+                   ".mov: H.264 that browsers play; .avi: Motion JPEG)")
     p.add_argument("--show", action="store_true", help="display the tracking live (Esc or q stops)")
+    p.add_argument("--threads", type=int,
+                   help="torch CPU threads (default: OMP_NUM_THREADS, else one per physical core left free by other "
+                   "processes at start)")
+    add_run_name_option(p, "track")
     add_model_options(p)
     add_backend_option(p)
     p.set_defaults(func=run)
@@ -47,13 +64,23 @@ def run(args: argparse.Namespace) -> int:
     init_box = parse_box(args.init) if args.init is not None else None  # "--init=" is an error, not "draw it"
     if args.start_frame < 0:
         raise InputError(f"--start-frame {args.start_frame}: must be 0 or more")
+    check_threads(args.threads)
     source = open_frames(args.input)
-    output = check_output_file(args.output or f"{source.name}_boxes.txt", "-o")  # every output before any work
+    if source.count is not None and args.start_frame >= source.count:
+        raise InputError(f"--start-frame {args.start_frame}: {args.input} has no frame {args.start_frame} (it has "
+                         f"{source.count} frames, 0 to {source.count - 1})")
+    box_name = f"{source.name}_boxes.txt"
+    output = check_output_file(next_run_dir("track", args.name) / box_name if args.output is None else args.output,
+                               "-o")
+    check_not_input(output, source.files(), "-o")  # every output before any work
     if args.video:
         check_output_file(args.video, "--video", VIDEO_SUFFIXES)
+        check_not_input(args.video, source.files(), "--video")
         if Path(args.video).resolve() == output.resolve():
             raise InputError(f"--video {args.video}: the same file as the box file -o")
-    tracker = tracker_from_args(args)
+    threads_from_args(args)
+    network = network_from_args(args)
+    tracker = network.tracker()
 
     viewer = None
     if args.show:
@@ -68,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
         assert viewer is not None  # no --init means --show (checked above)
         init_box = viewer.select_box(first)
     check_box_xywh(init_box, first.shape)  # before any output file is opened
+    if args.output is None:  # the run folder is taken now that every input is checked
+        run_dir = claim_run_dir("track", args.name)
+        output = run_dir / box_name
+        save_run_record(run_dir, args, network.config)
 
     def all_frames():
         yield first
@@ -75,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
     total = source.count - args.start_frame if source.count else None
     summary = track_to_files(
-        tracker, all_frames(), init_box, output, args.video, source.fps, source.name, total, viewer
+        tracker, all_frames(), init_box, output, args.video, source.fps, source.name, total, viewer, args.start_frame
     )
     start = f" from frame {args.start_frame}" if args.start_frame else ""
     print(f"{summary.describe()}{start} -> {output}" + (f", {args.video}" if args.video else ""))
@@ -106,18 +137,20 @@ def track_to_files(
     name: str = "",
     total: int | None = None,
     viewer: Any = None,
+    first_index: int = 0,
 ) -> TrackingSummary:
     """Track ``frames`` from ``init_box``, writing one ``x,y,w,h,score`` line per frame to ``boxes_path`` and, when
-    asked, an annotated video (green box and score; red "lost" box) and a live view; a progress bar shows frames/s.
+    asked, an annotated video (green box and score; red "lost" box; the frame index, counted from ``first_index``,
+    in the corner) and a live view; a progress bar shows frames/s.
     Both files are written atomically: stopped early (Ctrl-C, a bad frame) they hold the frames tracked so far;
     when writing fails (a full disk) neither replaces what was there before."""
     summary = TrackingSummary()
     video = None
-    progress = tqdm(total=total, unit="frame", desc=name, dynamic_ncols=True)
+    progress = progress_bar(total=total, unit="frame", desc=name)
     began = time.perf_counter()
     try:
         with BoxWriter(boxes_path) as boxes:
-            for _index, frame, result in track_frames(tracker, frames, init_box):
+            for index, frame, result in track_frames(tracker, frames, init_box):
                 boxes.write(result.box, result.score)
                 x, y, w, h = result.box
                 summary.boxes.append((x, y, w, h))
@@ -129,7 +162,7 @@ def track_to_files(
                     if video_path:
                         if video is None:
                             video = AnnotatedVideoWriter(video_path, fps, (frame.shape[1], frame.shape[0]))
-                        video.write(canvas)
+                        video.write(canvas, first_index + index)
                     if viewer and not viewer.show(canvas):
                         break
     except BaseException as exc:

@@ -1,4 +1,4 @@
-"""``siamban tune --dataset shared --dataset-root DIR --role val --weights model.pth --budget 50``: search TRACK
+"""``siamban tune --dataset folders --dataset-root DIR --role val --weights model.pth --budget 50``: search TRACK
 penalty_k, window_influence and lr on one split; resumable (re-running skips finished trials); writes the trial log
 and the best preset (``best.yaml``, ``best_track.yaml``) under ``--out``."""
 
@@ -11,10 +11,11 @@ from pathlib import Path
 from siamban.api import resolve_model
 from siamban.benchmarks.trackers import SiamBANFactory
 from siamban.benchmarks.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
-from siamban.cli.common import add_model_options
+from siamban.cli.common import add_model_options, check_threads, model_from_args, threads_from_args
 from siamban.cli.test import benchmark_from_args
 from siamban.api import resolve_device
 from siamban.errors import InputError
+from siamban.inference.optimize import quiet_openmp_waits
 from siamban.io.atomic import check_output_dir
 
 #: Roles that mark report-only sequences: tuning on them is refused without --allow-test-split.
@@ -48,7 +49,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         p.add_argument(f"--{name.replace('_', '-')}", type=_range, default=(low, high), metavar="LOW:HIGH",
                        help=f"range of TRACK.{name.upper()} (default: {low}:{high})")
     p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
-    p.add_argument("--threads", type=int, help="torch threads per worker (default: CPU cores / workers)")
+    p.add_argument("--threads", type=int, help="torch threads per worker (default with one worker: OMP_NUM_THREADS, "
+                   "else one per physical core left free by other processes; with more: CPU cores / workers)")
     p.add_argument("--allow-test-split", action="store_true",
                    help="allow tuning on sequences whose role is heldout/test (inflates any result reported on them)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
@@ -58,8 +60,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "--out")
+    check_threads(args.threads)
     resolve_device(args.device)
-    config, weights = resolve_model(args.config, args.weights)
+    model = model_from_args(args)
+    config, weights = resolve_model(model.config, model.weights)
     benchmark = benchmark_from_args(args)
     roles = sorted({s.meta["role"] for s in benchmark if s.meta.get("role") in TEST_ROLES})
     if roles and not args.allow_test_split:
@@ -68,8 +72,12 @@ def run(args: argparse.Namespace) -> int:
     if roles or benchmark.name in TEST_BENCHMARKS:
         print(f"siamban tune: warning: tuning on {benchmark.name} test sequences inflates any result reported on "
               "them (docs/tuning.md)", file=sys.stderr)
-    factory = SiamBANFactory(config, weights, args.preset, args.device, args.precision, args.optimize)
+    factory = SiamBANFactory(config, weights, model.preset, args.device, args.precision, args.optimize)
     space = SearchSpace(args.penalty_k, args.window_influence, args.lr)
+    if args.workers <= 1:  # trials run in this process: the runner sets threads in worker processes only
+        threads_from_args(args)
+    else:  # spawned workers load torch afresh: a passive OpenMP wait keeps them fast beside each other
+        quiet_openmp_waits()
     summary = tune(benchmark, factory, args.out, factory.resolved_config(), args.method, args.budget, args.seed, space,
                    args.workers, args.threads, show_progress=not args.quiet)
     print(f"{benchmark.name}: {len(benchmark)} sequences, {summary.new} new trials, {len(summary.trials)} in "

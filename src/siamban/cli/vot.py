@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import signal
+import sys
+import threading
+import time
 from typing import Protocol, Sequence
 
 from siamban.cli.common import add_model_options, tracker_from_args
@@ -60,6 +65,60 @@ def _trax_detail(exc: Exception) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+#: Seconds a TraX wait may go on after the client closed stdin before the session is declared dead.
+CLOSED_INPUT_GRACE = 2.0
+
+
+class StdinWatch:
+    """Notices a client that closed stdin while the TraX library waits for a request.
+
+    The library's wait spins in C on a closed input (after a lone ``hello`` it never returns, using a full core and
+    deaf to Python's signal handlers). Here the real stdin is copied into a pipe that becomes file 0; once the real
+    stdin has ended, a wait still running ``grace`` seconds later can never be answered: one line, exit 2.
+    """
+
+    def __init__(self, grace: float = CLOSED_INPUT_GRACE) -> None:
+        self.grace = grace
+        self.closed_at: float | None = None
+        self.waiting_since: float | None = None
+        self._real = os.dup(0)
+        read_end, self._write_end = os.pipe()
+        os.dup2(read_end, 0)
+        os.close(read_end)
+        threading.Thread(target=self._pump, name="stdin-pump", daemon=True).start()
+        threading.Thread(target=self._watch, name="stdin-watch", daemon=True).start()
+
+    def _pump(self) -> None:
+        try:
+            while chunk := os.read(self._real, 1 << 16):
+                os.write(self._write_end, chunk)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                os.close(self._write_end)
+            self.closed_at = time.monotonic()
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.1)
+            closed, since = self.closed_at, self.waiting_since
+            if closed is not None and since is not None and time.monotonic() - max(closed, since) > self.grace:
+                sys.stderr.write("siamban vot: error: TraX protocol: the client closed stdin without a request to "
+                                 "answer; siamban vot is started by a TraX client such as the VOT toolkit\n")
+                sys.stderr.flush()
+                os._exit(2)
+
+    @contextlib.contextmanager
+    def waiting(self):  # noqa: ANN201 - a context manager
+        """Mark a TraX wait in progress."""
+        self.waiting_since = time.monotonic()
+        try:
+            yield
+        finally:
+            self.waiting_since = None
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         from trax import Image, Region, Server, TraxException, TraxStatus
@@ -67,6 +126,10 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         raise InputError("siamban vot needs the TraX library: pip install 'siamban[vot]' (vot-trax)") from None
     tracker = tracker_from_args(args)
+    # vot writes no files, and its waits block in C where a Python handler never runs: a plain kill must end it
+    with contextlib.suppress(ValueError, OSError):
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    watch = StdinWatch()
     try:
         # not ``with Server(...)``: its exit prints a traceback for every error
         server = Server([Region.RECTANGLE, Region.POLYGON], [Image.PATH], tracker_name=args.name)
@@ -76,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         while True:
             try:
-                request = server.wait()
+                with watch.waiting():
+                    request = server.wait()
             except TraxException as exc:
                 raise InputError(f"TraX protocol: no valid request on stdin ({_trax_detail(exc)}; the input closed "
                                  "or a line is not TraX); siamban vot is started by a TraX client such as the "

@@ -24,13 +24,13 @@ from typing import Any, Iterator
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
 from siamban.io.annotations import Problem
 from siamban.data.crop import CROP_SIZE, context_crop
 from siamban.data.raw import FrameTargets, RawFormat, Unit, raw_format
 from siamban.errors import DatasetError
 from siamban.io.atomic import write_bytes_atomic, write_text_atomic
+from siamban.progress import progress_bar
 
 CROP_FOLDER = f"crop{CROP_SIZE}"
 
@@ -102,9 +102,9 @@ def prepare_dataset(
     records = {key: rec for key, rec in _read_journal(journal).items() if key in listed}
     todo = [u for u in units if (u.split, u.video) not in records]
     summary.units_skipped = len(units) - len(todo)
-    bar = tqdm(
+    bar = progress_bar(
         total=len(units), initial=summary.units_skipped, desc=f"prepare {fmt.name}", unit=fmt.unit_word,
-        disable=not progress, dynamic_ncols=True,
+        disable=not progress,
     )
     run = partial(_prepare_unit, fmt.name, str(out_dir / CROP_FOLDER), exemplar_size)
     with journal.open("a") as log, bar:

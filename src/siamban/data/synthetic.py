@@ -1,4 +1,4 @@
-"""Generated tracking sequences with exact boxes: textured objects cut from real photographs over real backgrounds.
+"""Generated tracking sequences with exact boxes: textured objects cut from images over image backgrounds.
 
 A sequence is planned from a seed (every random draw happens in ``plan_sequence``), then any frame can be rendered on
 its own (``render_frame``), so a pair sampler can draw two frames without rendering the rest; ``generate_sequence``
@@ -19,10 +19,13 @@ something passes in front of):
   of its pixels is visible: wholly outside the frame, or wholly behind an occluder.
 - ``object_boxes[t]`` is the box of the whole target, wherever it is (also outside the frame or hidden).
 
-The default imagery is the sample photographs that scikit-image ships (installed with ``pip install 'siamban[train]'``),
-read straight from its data folder; only images whose licence scikit-image states as public domain or CC0 are used
-(``DEFAULT_IMAGES`` lists each with the statement quoted from ``skimage.data``). ``SyntheticConfig.image_dir`` adds
-(or, with ``default_images=False``, replaces them with) the images of a folder of your own.
+The default imagery is generated here (``generated_images``: colour noise at several scales, gratings, checkerboards,
+clutter of shapes), so the base install needs no image package and the same seed gives the same frames everywhere.
+With ``photographs=True`` it is the sample photographs that scikit-image ships instead (``pip install
+'siamban[train]'``), read straight from its data folder without importing scikit-image; only images whose licence
+scikit-image states as public domain or CC0 are used (``DEFAULT_IMAGES`` lists each with the statement quoted from
+``skimage.data``). ``SyntheticConfig.image_dir`` adds (or, with ``default_images=False``, replaces the default imagery
+with) the images of a folder of your own.
 """
 
 from __future__ import annotations
@@ -36,9 +39,10 @@ from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
-from tqdm import tqdm
 
-from siamban.errors import ConfigError, DatasetError
+from siamban.errors import ConfigError, DatasetError, DependencyError
+from siamban.io.atomic import write_bytes_atomic, write_text_atomic
+from siamban.progress import progress_bar
 
 #: scikit-image sample images used by default: file name -> licence as stated in its ``skimage.data`` docstring.
 DEFAULT_IMAGES: dict[str, str] = {
@@ -90,7 +94,8 @@ class SyntheticConfig:
     exits: int = 0  # the target leaves the frame completely and comes back
     exit_frames: tuple[int, int] = (5, 15)  # frames spent wholly outside, per exit
     image_dir: str = ""  # a folder of images to cut objects and backgrounds from, besides (or instead of) the default
-    default_images: bool = True  # use scikit-image's freely licensed sample photographs
+    default_images: bool = True  # use the default imagery (generated textures, or the photographs below)
+    photographs: bool = False  # default imagery: scikit-image's freely licensed sample photographs (needs scikit-image)
 
     def __post_init__(self) -> None:
         def bad(name: str, why: str) -> ConfigError:
@@ -109,6 +114,8 @@ class SyntheticConfig:
         if not self.shapes or any(s not in SHAPES for s in self.shapes):
             raise bad("shapes", f"choose from {', '.join(SHAPES)}")
         for name in ("max_speed", "scale_rate", "max_rotation", "rotation_rate", "motion_blur", "noise"):
+            if not math.isfinite(getattr(self, name)):
+                raise bad(name, "must be a finite number")
             if getattr(self, name) < 0:
                 raise bad(name, "must not be negative")
         if not 0 <= self.illumination < 1:
@@ -131,14 +138,76 @@ class SyntheticConfig:
 
 
 def default_image_dir() -> Path:
-    """scikit-image's data folder (found without importing scikit-image); DatasetError when it is not installed."""
-    spec = importlib.util.find_spec("skimage")
+    """scikit-image's data folder (found without importing scikit-image); DependencyError when it is not installed."""
+    try:
+        spec = importlib.util.find_spec("skimage")
+    except (ImportError, ValueError):  # a broken install, or a finder that refuses it: not usable either way
+        spec = None
     if spec is None or not spec.submodule_search_locations:
-        raise DatasetError(
-            "the default synthetic-sequence images come from scikit-image, which is not installed: "
-            "pip install 'siamban[train]', or set SyntheticConfig.image_dir and default_images=False"
+        raise DependencyError(
+            "the sample photographs (synth --photographs) come from scikit-image, which is not installed: "
+            "pip install 'siamban[train]' (or scikit-image), or leave them out to use the generated textures"
         )
     return Path(list(spec.submodule_search_locations)[0]) / "data"
+
+
+#: Seed and size of the generated default imagery (changing either changes every generated sequence).
+_GENERATED_SEED = 20240517
+_GENERATED_SIZE = (240, 320)  # height, width
+
+
+def _smooth_noise(rng: np.random.Generator, shape: tuple[int, int], sigma: float) -> np.ndarray:
+    """Gaussian-blurred white noise scaled to unit standard deviation, (H, W) float32."""
+    noise = cv2.GaussianBlur(rng.standard_normal(shape).astype(np.float32), (0, 0), sigma)
+    return noise / max(float(noise.std()), 1e-6)
+
+
+def _colourise(rng: np.random.Generator, field: np.ndarray) -> np.ndarray:
+    """Map a field in [0, 1] (H, W) through a random two-to-three colour ramp to an (H, W, 3) float32 image."""
+    stops = rng.uniform(0, 255, (3, 3)).astype(np.float32)
+    low = np.clip(1 - 2 * field, 0, 1)[:, :, None]
+    high = np.clip(2 * field - 1, 0, 1)[:, :, None]
+    return stops[0] * low + stops[1] * (1 - low - high) + stops[2] * high
+
+
+@lru_cache(maxsize=1)
+def generated_images() -> tuple[np.ndarray, ...]:
+    """The default imagery: six BGR uint8 textures drawn from a fixed seed (no file, no image package)."""
+    rng = np.random.default_rng(_GENERATED_SEED)
+    H, W = _GENERATED_SIZE
+    ys, xs = np.mgrid[0:H, 0:W].astype(np.float32)
+    images = []
+    # 1-2: colour noise at several scales (photograph-like spectra), one coarse and one fine
+    for sigmas in ((24.0, 8.0, 2.0), (6.0, 2.0, 0.8)):
+        channels = [sum(_smooth_noise(rng, (H, W), s) * w for s, w in zip(sigmas, (1.0, 0.5, 0.25)))
+                    for _ in range(3)]
+        images.append(np.stack([128 + 45 * c for c in channels], axis=2))
+    # 3: a grating at a random angle and period, with a slow colour drift
+    angle, period = rng.uniform(0, np.pi), rng.uniform(12, 30)
+    phase = (xs * math.cos(angle) + ys * math.sin(angle)) * 2 * np.pi / period
+    field = 0.5 + 0.4 * np.sin(phase) + 0.1 * _smooth_noise(rng, (H, W), 20)
+    images.append(_colourise(rng, np.clip(field, 0, 1)))
+    # 4: a rotated checkerboard, softened
+    angle, cell = rng.uniform(0, np.pi / 2), rng.uniform(14, 28)
+    u = (xs * math.cos(angle) + ys * math.sin(angle)) / cell
+    v = (-xs * math.sin(angle) + ys * math.cos(angle)) / cell
+    board = ((np.floor(u) + np.floor(v)) % 2).astype(np.float32)
+    images.append(cv2.GaussianBlur(_colourise(rng, 0.2 + 0.6 * board), (0, 0), 0.8))
+    # 5: clutter of filled circles and rectangles over a gradient
+    clutter = _colourise(rng, np.clip(xs / W * 0.6 + ys / H * 0.4, 0, 1))
+    for _ in range(60):
+        colour = tuple(float(c) for c in rng.uniform(0, 255, 3))
+        cx, cy, r = int(rng.integers(0, W)), int(rng.integers(0, H)), int(rng.integers(5, 30))
+        if rng.random() < 0.5:
+            cv2.circle(clutter, (cx, cy), r, colour, -1, cv2.LINE_AA)
+        else:
+            cv2.rectangle(clutter, (cx - r, cy - r // 2), (cx + r, cy + r // 2), colour, -1, cv2.LINE_AA)
+    images.append(clutter)
+    # 6: fine grass-like streaks: noise stretched along one direction
+    streaks = cv2.GaussianBlur(rng.standard_normal((H, W)).astype(np.float32), (0, 0), sigmaX=0.7, sigmaY=5.0)
+    streaks = 0.5 + 0.2 * streaks / max(float(streaks.std()), 1e-6) + 0.15 * _smooth_noise(rng, (H, W), 30)
+    images.append(_colourise(rng, np.clip(streaks, 0, 1)))
+    return tuple(np.clip(image, 0, 255).astype(np.uint8) for image in images)
 
 
 def read_image(path: Path) -> np.ndarray:
@@ -155,9 +224,10 @@ def _images_cached(paths: tuple[str, ...]) -> tuple[np.ndarray, ...]:
 
 
 def image_paths(config: SyntheticConfig) -> list[Path]:
-    """The image files a config draws from: the default set and/or every image in ``config.image_dir``."""
+    """The image files a config draws from: the photographs (``photographs=True``) and/or every image in
+    ``config.image_dir`` (the generated default imagery has no files: ``load_images`` adds it)."""
     paths: list[Path] = []
-    if config.default_images:
+    if config.default_images and config.photographs:
         folder = default_image_dir()
         paths += [folder / name for name in DEFAULT_IMAGES]
     if config.image_dir:
@@ -172,15 +242,17 @@ def image_paths(config: SyntheticConfig) -> list[Path]:
 
 
 def load_images(config: SyntheticConfig) -> list[np.ndarray]:
-    """The BGR images of ``image_paths(config)`` (cached: a sampler generating many sequences reads them once)."""
-    return list(_images_cached(tuple(str(p) for p in image_paths(config))))
+    """The generated default imagery (unless ``photographs`` or ``default_images=False``) and the BGR images of
+    ``image_paths(config)`` (cached: a sampler generating many sequences reads them once)."""
+    generated = list(generated_images()) if config.default_images and not config.photographs else []
+    return generated + list(_images_cached(tuple(str(p) for p in image_paths(config))))
 
 
 @lru_cache(maxsize=1)
 def _silhouette() -> np.ndarray | None:
     try:
         path = default_image_dir() / SILHOUETTE_IMAGE
-    except DatasetError:
+    except DependencyError:
         return None
     image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
     if image is None:
@@ -256,8 +328,11 @@ def _bounded_walk(
     return values
 
 
-def _shape_mask(rng: np.random.Generator, shape: str, width: int, height: int) -> np.ndarray:
-    """A float32 (height, width) mask in 0..1 whose filled part touches all four sides."""
+def _shape_mask(
+    rng: np.random.Generator, shape: str, width: int, height: int, photographs: bool = False
+) -> np.ndarray:
+    """A float32 (height, width) mask in 0..1 whose filled part touches all four sides (a ``silhouette`` is
+    scikit-image's horse with ``photographs``, else a random polygon like ``polygon``)."""
     if shape == "rectangle":
         return np.ones((height, width), np.float32)
     if shape == "ellipse":
@@ -265,7 +340,7 @@ def _shape_mask(rng: np.random.Generator, shape: str, width: int, height: int) -
         big = np.zeros((height * 4, width * 4), np.uint8)
         cv2.ellipse(big, ((width * 2 - 0.5, height * 2 - 0.5), (width * 4, height * 4), 0), 255, -1)
         return cv2.resize(big, (width, height), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
-    if shape == "silhouette":
+    if shape == "silhouette" and photographs:
         silhouette = _silhouette()
         if silhouette is not None:
             return cv2.resize(silhouette.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
@@ -364,7 +439,7 @@ def plan_sequence(
     shape = cfg.shapes[int(rng.integers(0, len(cfg.shapes)))]
     target_index = pick(bg_index)
     texture = _cut_texture(rng, pool[target_index], tw, th)
-    mask = _shape_mask(rng, shape, tw, th)
+    mask = _shape_mask(rng, shape, tw, th, photographs=cfg.photographs)
 
     # Target pose: scale, aspect and rotation walks.
     scale = np.exp(
@@ -749,18 +824,24 @@ def format_box_line(box: np.ndarray) -> str:
 
 
 def write_otb_sequence(sequence: SyntheticSequence, root: str | Path, jpeg_quality: int = 95) -> Path:
-    """Write ``root/NAME/img/00001.jpg ...``, ``groundtruth.txt`` (``x,y,w,h`` per frame, 0-based pixels, ``0,0,0,0``
-    when absent), ``absence.label`` (1 where absent, as GOT-10k) and ``visibility.txt``; return the folder."""
+    """Write ``root/NAME/img/00001.jpg ...`` and the annotation in the OTB layout ``siamban test --dataset OTB100``
+    reads: ``groundtruth_rect.txt`` (``x,y,w,h`` per frame, 0-based pixels, ``0,0,0,0`` when absent; the same lines
+    as ``groundtruth.txt``, the name training and ``--dataset folders`` look for first), ``absence.label`` (1 where
+    absent, as GOT-10k) and ``visibility.txt``; return the folder. Every file is written atomically, the annotation
+    last, so an interrupted run leaves no folder that reads as a whole sequence."""
     folder = Path(root) / sequence.name
     images = folder / "img"
-    images.mkdir(parents=True, exist_ok=True)
     for i, frame in enumerate(sequence.frames, start=1):
         path = images / f"{i:05d}.jpg"
-        if not cv2.imwrite(str(path), frame, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)]):
-            raise DatasetError(f"{path}: could not write the frame")
-    (folder / "groundtruth.txt").write_text("".join(format_box_line(b) + "\n" for b in sequence.boxes))
-    (folder / "absence.label").write_text("".join(f"{int(a)}\n" for a in sequence.absent))
-    (folder / "visibility.txt").write_text("".join(f"{v:.4f}\n" for v in sequence.visibility))
+        ok, encoded = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(jpeg_quality)])
+        if not ok:
+            raise DatasetError(f"{path}: could not encode the frame")
+        write_bytes_atomic(path, encoded.tobytes(), durable=False)  # frames can be remade: no fsync per file
+    boxes = "".join(format_box_line(b) + "\n" for b in sequence.boxes)
+    write_text_atomic(folder / "absence.label", "".join(f"{int(a)}\n" for a in sequence.absent))
+    write_text_atomic(folder / "visibility.txt", "".join(f"{v:.4f}\n" for v in sequence.visibility))
+    write_text_atomic(folder / "groundtruth.txt", boxes)
+    write_text_atomic(folder / "groundtruth_rect.txt", boxes)
     return folder
 
 
@@ -771,5 +852,5 @@ def write_otb_sequences(
     seeds = list(seeds)
     return [
         write_otb_sequence(generate_sequence(seed, config, name=f"{prefix}_{seed:06d}"), root)
-        for seed in tqdm(seeds, desc="synthetic sequences", unit="seq")
+        for seed in progress_bar(seeds, desc="synthetic sequences", unit="seq")
     ]

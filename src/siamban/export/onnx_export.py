@@ -8,6 +8,11 @@ fixes a grouped convolution's group count, so the batch-into-channels form would
 
 The TorchScript exporter (``dynamo=False``) is used: it needs only the ``onnx`` package, where torch's default
 exporter also needs ``onnxscript``.
+
+Both graphs carry metadata (ONNX ``metadata_props``, keys in ``METADATA_KEYS``): the model name (``META_ARC``), the
+whole config as YAML text, the exemplar and instance sizes, the kernel names, the opset, which graph it is and the
+siamban version. ``siamban.export.runtime.load_exported`` reads them back, so an exported folder runs without the
+PyTorch weights and a graph exported from another config is refused.
 """
 
 from __future__ import annotations
@@ -21,9 +26,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from torch import nn
 
-from siamban.config import SiamBANConfig
+from siamban.config import SiamBANConfig, config_to_dict
 from siamban.errors import ExportError
 from siamban.models.siamban import SiamBAN
 
@@ -34,6 +40,50 @@ TEMPLATE_FILE = "template.onnx"
 TRACK_FILE = "track.onnx"
 #: Opsets the TorchScript exporter writes (9: constant folding; 20: its newest).
 OPSETS = range(9, 21)
+#: Metadata every exported graph carries (``metadata_props``), all strings.
+METADATA_KEYS = (
+    "siamban.graph",  # "template" or "track"
+    "siamban.model",  # the config's META_ARC, e.g. siamban_lite0
+    "siamban.config",  # the whole config, YAML in the official layout
+    "siamban.exemplar_size",
+    "siamban.instance_size",
+    "siamban.kernel_names",  # comma-separated, the template's outputs and the track graph's inputs after x
+    "siamban.opset",
+    "siamban.version",
+)
+
+
+def config_yaml(config: SiamBANConfig) -> str:
+    """``config`` as YAML text in the official layout (what the graphs' ``siamban.config`` holds)."""
+    return yaml.safe_dump(config_to_dict(config), sort_keys=False, width=120)
+
+
+def graph_metadata(config: SiamBANConfig, names: tuple[str, ...], opset: int) -> dict[str, str]:
+    """The metadata both graphs of an export share (``siamban.graph`` aside)."""
+    from siamban import __version__
+
+    return {
+        "siamban.model": config.meta_arc,
+        "siamban.config": config_yaml(config),
+        "siamban.exemplar_size": str(config.track.exemplar_size),
+        "siamban.instance_size": str(config.track.instance_size),
+        "siamban.kernel_names": ",".join(names),
+        "siamban.opset": str(opset),
+        "siamban.version": __version__,
+    }
+
+
+def _with_metadata(graph: bytes, metadata: dict[str, str]) -> bytes:
+    """The serialised graph with ``metadata`` set in its ``metadata_props``."""
+    import onnx  # present: torch's exporter needs it
+
+    model = onnx.load_from_string(graph)
+    kept = [(p.key, p.value) for p in model.metadata_props if p.key not in metadata]
+    del model.metadata_props[:]
+    for key, value in [*kept, *metadata.items()]:
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    return model.SerializeToString()
 
 
 def kernel_names(model: SiamBAN) -> tuple[str, ...]:
@@ -69,6 +119,7 @@ class OnnxGraphs:
     exemplar_size: int
     instance_size: int
     opset: int
+    metadata: dict[str, str] = dataclasses.field(default_factory=dict)  # shared by both graphs (``graph_metadata``)
 
     def save(self, out_dir: str | Path) -> tuple[Path, Path]:
         """Write ``template.onnx`` and ``track.onnx`` into ``out_dir`` (created), atomically; return their paths."""
@@ -202,7 +253,10 @@ def export_graphs(model: SiamBAN, config: SiamBANConfig, opset: int = DEFAULT_OP
         )
     finally:
         model.to(device).train(was_training)
-    return OnnxGraphs(template, track_graph, tuple(names), track.exemplar_size, track.instance_size, opset)
+    metadata = graph_metadata(config, tuple(names), opset)
+    template = _with_metadata(template, {**metadata, "siamban.graph": "template"})
+    track_graph = _with_metadata(track_graph, {**metadata, "siamban.graph": "track"})
+    return OnnxGraphs(template, track_graph, tuple(names), track.exemplar_size, track.instance_size, opset, metadata)
 
 
 def check_graphs(model: SiamBAN, graphs: OnnxGraphs, batch: int = 2, seed: int = 0,

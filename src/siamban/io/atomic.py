@@ -195,9 +195,12 @@ def check_output_file(path: str | Path, option: str = "output", suffixes: Iterab
     """Check, without creating anything, that ``path`` can be written as a file: not a folder, under folders (no
     regular file in the way) that exist or can be created, writable, with one of ``suffixes`` (lower-case, with the
     dot) when given. Returns ``path`` as a Path; OutputError names ``option`` and the path otherwise."""
-    path = Path(path)
-    if str(path) in ("", "."):
+    text = str(path)
+    if text == "":
         raise OutputError(f"{option}: empty path")
+    if text.endswith(("/", os.sep)) or Path(text).name in ("", ".", ".."):
+        raise OutputError(f"{option} {text}: names a folder, expected a file name")
+    path = Path(path)
     if suffixes is not None:
         allowed = tuple(suffixes)
         if path.suffix.lower() not in allowed:
@@ -205,10 +208,28 @@ def check_output_file(path: str | Path, option: str = "output", suffixes: Iterab
                               f"(use one of {', '.join(allowed)})")
     if path.is_dir():
         raise OutputError(f"{option} {path}: is a folder, expected a file name")
+    if path.exists() and not path.is_file():
+        # a device (/dev/full, /dev/null), pipe or socket: renaming a whole file over it would replace it
+        raise OutputError(f"{option} {path}: not a regular file (a device, pipe or socket); siamban writes whole "
+                          "files and renames them into place, give a file name")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{option} {path}: exists and is not writable")
     _check_parents(path, option)
     return path
+
+
+def check_not_input(output: str | Path, inputs: Iterable[str | Path], option: str = "output") -> None:
+    """OutputError when ``output`` is one of the ``inputs`` (the same file under any name): writing it would
+    destroy what is being read."""
+    target = Path(output).resolve()
+    for source in inputs:
+        source = Path(source)
+        try:
+            same = source.resolve() == target or (target.exists() and os.path.samefile(source, target))
+        except OSError:
+            same = False
+        if same:
+            raise OutputError(f"{option} {output}: is an input file ({source}); give another name")
 
 
 def check_output_dir(path: str | Path, option: str = "output folder") -> Path:
@@ -225,3 +246,12 @@ def check_output_dir(path: str | Path, option: str = "output folder") -> Path:
     if not os.access(existing, os.W_OK | os.X_OK):
         raise OutputError(f"{option} {path}: folder {existing} is not writable")
     return path
+
+
+def check_folder_name(name: str, option: str) -> str:
+    """``name`` as one file or folder name inside an output folder: not empty, no ``/`` (or the platform's
+    separator), not ``.`` or ``..``, so that it cannot point outside that folder. OutputError naming ``option``."""
+    if not name or name in (".", "..") or "/" in name or os.sep in name or (os.altsep and os.altsep in name):
+        raise OutputError(f"{option} {name!r}: must be one folder name (no '/', not empty, '.' or '..'); it names a "
+                          "folder inside the output folder")
+    return name

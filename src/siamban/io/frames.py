@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
+import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,28 @@ import numpy as np
 
 from siamban.errors import InputError, SiamBANWarning
 from siamban.io.video_frames import VideoFrame, read_video_frame
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native libraries (FFmpeg, OpenCV's readers and camera backends) print straight to file
+    descriptor 2 while a video or camera is probed: a file that is not a video gives one siamban error line, not
+    FFmpeg's ``moov atom not found`` above it. Python's own ``sys.stderr`` writes are flushed first."""
+    with contextlib.suppress(Exception):
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:  # no descriptor 2 to save (a daemon): nothing to silence
+        yield
+        return
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
@@ -50,12 +75,19 @@ class FrameSource:
     def __len__(self) -> int:
         return self.count or 0
 
+    def files(self) -> list[Path]:
+        """The files the frames are read from (the frame images, or the video file; none for a webcam)."""
+        if self._paths is not None:
+            return list(self._paths)
+        return [Path(self._spec)] if isinstance(self._spec, str) else []
+
     def __iter__(self) -> Iterator[np.ndarray]:
         if self._paths is not None:
             yield from _same_size_images(self._paths)
             return
         assert self._spec is not None  # the constructors below set either the frame files or a video/webcam
-        capture = cv2.VideoCapture(self._spec)
+        with quiet_native_stderr():
+            capture = cv2.VideoCapture(self._spec)
         if not capture.isOpened():
             hint = f": {webcam_hint(self._spec)}" if isinstance(self._spec, int) else ""
             raise InputError(f"{self.name}: cannot open{hint}")
@@ -94,11 +126,13 @@ def _same_size_images(paths: list[Path]) -> Iterator[np.ndarray]:
 
 
 def _video_source(path: Path) -> FrameSource:
-    capture = cv2.VideoCapture(str(path))
+    with quiet_native_stderr():
+        capture = cv2.VideoCapture(str(path))
     try:
         if not capture.isOpened():
             raise InputError(f"{path}: not a readable video (OpenCV cannot open it)")
-        ok, frame = capture.read()
+        with quiet_native_stderr():
+            ok, frame = capture.read()
         if not ok or frame is None:
             raise InputError(f"{path}: empty or corrupt video (no frame could be decoded)")
         fps = capture.get(cv2.CAP_PROP_FPS) or 0.0
@@ -125,7 +159,8 @@ def open_frames(spec: str | Path | int) -> FrameSource:
     text = str(spec)
     if isinstance(spec, int) or text.isdigit():
         index = int(text)
-        capture = cv2.VideoCapture(index)
+        with quiet_native_stderr():
+            capture = cv2.VideoCapture(index)
         opened = capture.isOpened()
         fps = capture.get(cv2.CAP_PROP_FPS) if opened else 0.0
         capture.release()

@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
+import av
 import cv2
 import numpy as np
 
@@ -15,9 +18,10 @@ from siamban.errors import OutputError
 from siamban.io.annotations import format_box
 from siamban.io.atomic import temporary_path, write_error
 
-_FOURCC = {".mp4": "mp4v", ".m4v": "mp4v", ".avi": "MJPG", ".mkv": "MJPG", ".mov": "mp4v"}
+#: Video codec (FFmpeg encoder) per suffix: H.264 where browsers and players expect it, Motion JPEG in AVI.
+_CODECS = {".mp4": "libx264", ".m4v": "libx264", ".avi": "mjpeg", ".mkv": "libx264", ".mov": "libx264"}
 #: Suffixes the annotated video may have (the container follows the suffix).
-VIDEO_SUFFIXES = tuple(_FOURCC)
+VIDEO_SUFFIXES = tuple(_CODECS)
 
 
 class BoxWriter:
@@ -88,42 +92,91 @@ def draw_box(
     return frame
 
 
+def draw_frame_index(frame: np.ndarray, index: int) -> np.ndarray:
+    """Draw ``index`` (white on a black box) in the top-left corner of a BGR frame (in place); returns the frame."""
+    scale = max(0.4, min(frame.shape[:2]) / 480)
+    thickness = max(1, int(round(scale * 1.5)))
+    text = f"#{index}"
+    (w, h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    pad = max(2, int(round(4 * scale)))
+    cv2.rectangle(frame, (0, 0), (w + 2 * pad, h + baseline + 2 * pad), (0, 0, 0), cv2.FILLED)
+    cv2.putText(frame, text, (pad, pad + h), cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    return frame
+
+
 class AnnotatedVideoWriter:
-    """Writes frames to a video file; the container is chosen by the suffix (.mp4, .avi, .mkv, .mov).
+    """Writes frames to a video file with PyAV (FFmpeg): H.264 (yuv420p, the profile browsers play) in .mp4, .m4v,
+    .mov and .mkv, Motion JPEG in .avi.
 
     Frames go to a temporary file beside ``path``; ``close`` checks that the file decodes with as many frames as were
-    written (OpenCV's writer fails silently, e.g. on a full disk) and only then renames it over ``path``."""
+    written and only then renames it over ``path``. H.264 needs an even width and height: an odd one is padded by a
+    copied edge row or column. A failure to write is one OutputError naming ``path``."""
 
     def __init__(self, path: str | Path, fps: float, size_wh: tuple[int, int]) -> None:
         self.path = Path(path)
-        fourcc = _FOURCC.get(self.path.suffix.lower())
-        if fourcc is None:
-            raise OutputError(f"{self.path}: unsupported video suffix (use one of {', '.join(_FOURCC)})")
+        codec = _CODECS.get(self.path.suffix.lower())
+        if codec is None:
+            raise OutputError(f"{self.path}: unsupported video suffix (use one of {', '.join(_CODECS)})")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise write_error(self.path, exc) from None
-        self.size = size_wh
+        self.size = (int(size_wh[0]), int(size_wh[1]))
         self.frames = 0
+        self.codec = codec
         self._tmp = temporary_path(self.path, keep_suffix=True)
-        self._writer = cv2.VideoWriter(str(self._tmp), cv2.VideoWriter.fourcc(*fourcc), float(fps), size_wh)
-        if not self._writer.isOpened():
+        self._closed = True  # nothing to release until the container below exists (discard() may run before it)
+        width, height = self.size
+        if width < 2 or height < 2:
+            raise OutputError(f"{self.path}: cannot write a {width}x{height} video (frames must be at least 2x2)")
+        self._encoded_wh = (width + width % 2, height + height % 2) if codec == "libx264" else (width, height)
+        rate = Fraction(fps).limit_denominator(1001) if math.isfinite(fps) and fps > 0 else Fraction(30)
+        try:
+            options = {"movflags": "+faststart"} if self.path.suffix.lower() in (".mp4", ".m4v", ".mov") else {}
+            self._container = av.open(str(self._tmp), "w", options=options)
+            self._closed = False
+            stream = self._container.add_stream(codec, rate=rate)
+            assert isinstance(stream, av.video.stream.VideoStream)  # a video codec, from _CODECS
+            stream.width, stream.height = self._encoded_wh
+            stream.pix_fmt = "yuv420p" if codec == "libx264" else "yuvj420p"
+            if codec == "libx264":
+                stream.options = {"crf": "20", "preset": "veryfast"}
+            self._stream = stream
+        except (av.FFmpegError, OSError, ValueError) as exc:
             self.discard()
-            raise OutputError(f"{self.path}: cannot open for writing a {fourcc} video")
-        self._closed = False
+            raise write_error(self.path, exc) from None
 
-    def write(self, frame: np.ndarray) -> None:
+    def write(self, frame: np.ndarray, index: int | None = None) -> None:
+        """Append a BGR frame (resized to the video's size when it differs); with ``index``, draw it in the corner."""
         if (frame.shape[1], frame.shape[0]) != self.size:
             frame = cv2.resize(frame, self.size)
-        self._writer.write(frame)
+        if index is not None:
+            frame = draw_frame_index(frame.copy(), index)
+        pad_w, pad_h = self._encoded_wh[0] - self.size[0], self._encoded_wh[1] - self.size[1]
+        if pad_w or pad_h:
+            frame = cv2.copyMakeBorder(frame, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE)
+        try:
+            picture = av.VideoFrame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")
+            picture.pts = self.frames
+            for packet in self._stream.encode(picture):
+                self._container.mux(packet)
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            self.discard()
+            raise write_error(self.path, exc) from None
         self.frames += 1
 
     def close(self) -> None:
         """Finish the file, check it decodes, and rename it over ``path`` (OutputError when it does not)."""
         if self._closed:
             return
-        self._closed = True
-        self._writer.release()
+        try:
+            for packet in self._stream.encode(None):  # the frames the encoder still holds
+                self._container.mux(packet)
+            self._closed = True
+            self._container.close()
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            self.discard()
+            raise write_error(self.path, exc) from None
         problem = self._verify()
         if problem:
             self.discard()
@@ -139,14 +192,11 @@ class AnnotatedVideoWriter:
     def _verify(self) -> str:
         if not self._tmp.is_file() or self._tmp.stat().st_size == 0:
             return "the video writer produced no data"
-        capture = cv2.VideoCapture(str(self._tmp))
         try:
-            if not capture.isOpened():
-                return "the written video cannot be decoded, is the disk full?"
-            count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
-        finally:
-            capture.release()
-        if count and count != self.frames:
+            count = count_video_frames(self._tmp)
+        except (av.FFmpegError, OSError, ValueError):
+            return "the written video cannot be decoded, is the disk full?"
+        if count != self.frames:
             return f"the written video holds {count} of {self.frames} frames, is the disk full?"
         return ""
 
@@ -154,7 +204,8 @@ class AnnotatedVideoWriter:
         """Drop the temporary file; ``path`` keeps its previous content."""
         if not self._closed:
             self._closed = True
-            self._writer.release()
+            with contextlib.suppress(av.FFmpegError, OSError, ValueError):
+                self._container.close()
         with contextlib.suppress(OSError):
             self._tmp.unlink(missing_ok=True)
 
@@ -166,3 +217,9 @@ class AnnotatedVideoWriter:
             self.close()
         else:
             self.discard()
+
+
+def count_video_frames(path: str | Path) -> int:
+    """The number of frames the first video stream of ``path`` decodes to (PyAV errors propagate)."""
+    with av.open(str(path)) as container:
+        return sum(1 for _ in container.decode(video=0))

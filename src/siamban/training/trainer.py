@@ -29,6 +29,7 @@ from tqdm import tqdm
 from siamban.config import SiamBANConfig, TrainConfig, config_to_dict, save_config
 from siamban.errors import ConfigError
 from siamban.models import SiamBAN, build_model
+from siamban.progress import progress_bar
 from siamban.training.checkpoint import (
     capture_rng_state,
     checkpoint_path,
@@ -344,12 +345,11 @@ def train_one_epoch(
     """Run every step of one epoch; log averages every ``TRAIN.PRINT_FREQ`` steps. Returns the epoch's averages."""
     steps = len(loader)
     pairs_per_step = cfg.train.batch_size * ctx.world_size
-    bar = tqdm(
+    bar = progress_bar(
         total=steps * pairs_per_step,
         unit="pair",
         desc=f"epoch {epoch + 1}/{cfg.train.epoch}",
         disable=not (progress and ctx.is_main),
-        dynamic_ncols=True,
         leave=False,
     )
     epoch_sum = torch.zeros(len(STEP_VALUES), dtype=torch.float64)

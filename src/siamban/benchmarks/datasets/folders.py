@@ -27,14 +27,25 @@ def read_folder_sequence(folder: Path, entry: dict | None = None) -> Sequence:
     meta: dict[str, str] = {}
     if entry is not None:
         where = f"{folder.parent / 'index.json'}: {folder.name}"
-        if "frames" in entry and int(entry["frames"]) != len(files):
+        if not isinstance(entry, dict):
+            raise DatasetError(f"{where}: expected a mapping such as {{\"frames\": N, \"role\": \"val\"}}, got "
+                               f"{entry!r:.60}")
+        try:
+            frame_count = int(entry["frames"]) if "frames" in entry else None
+            first_box = np.asarray(entry["first_box"], dtype=np.float64) if "first_box" in entry else None
+            size = tuple(int(v) for v in entry["size"]) if "size" in entry else None
+        except (TypeError, ValueError):
+            raise DatasetError(f"{where}: frames, first_box and size must be numbers, got {entry!r:.80}") from None
+        if first_box is not None and first_box.shape != (4,):
+            raise DatasetError(f"{where}: first_box {entry['first_box']!r} is not four numbers x, y, w, h")
+        if frame_count is not None and frame_count != len(files):
             raise DatasetError(f"{where}: says {entry['frames']} frames, {folder} holds {len(files)}")
-        if "first_box" in entry and not np.allclose(entry["first_box"], gt[0]):
+        if first_box is not None and not np.allclose(first_box, gt[0]):
             raise DatasetError(
                 f"{where}: first_box {entry['first_box']} differs from {files.annotation} line 1 {gt[0].tolist()}"
             )
-        if "size" in entry:
-            meta["resolution"] = str(tuple(int(v) for v in entry["size"]))
+        if size is not None:
+            meta["resolution"] = str(size)
         if "role" in entry:
             meta["role"] = str(entry["role"])
     absent = ~valid_boxes(gt)

@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from tqdm import tqdm
-
 from siamban.benchmarks.datasets.base import Benchmark, Sequence
 from siamban.benchmarks.results import result_paths, write_boxes, write_times, write_trajectory
 from siamban.benchmarks.runners.batch import SlotTracker, run_ope_batched
 from siamban.benchmarks.runners.protocols import OPERun, run_ope, run_realtime, run_supervised
 from siamban.errors import InputError, SiamBANWarning
+from siamban.progress import progress_bar
 from siamban.tracker.sequence import SingleTargetTracker
 
 EXPERIMENTS = ("baseline", "realtime")
@@ -196,10 +195,10 @@ def run_jobs(
     ``on_done(job, (frames, tracker seconds, failures))`` is called in this process as each job finishes."""
     if not jobs:
         return
-    bar_jobs = tqdm(total=len(jobs), unit="seq", desc=desc or benchmark.name, disable=not show_progress,
-                    dynamic_ncols=True, position=0)
-    bar_frames = tqdm(total=sum(len(j.seq) for j in jobs), unit="frame", desc="frames", disable=not show_progress,
-                      dynamic_ncols=True, position=1, leave=False)
+    bar_jobs = progress_bar(total=len(jobs), unit="seq", desc=desc or benchmark.name, disable=not show_progress,
+                            position=0)
+    bar_frames = progress_bar(total=sum(len(j.seq) for j in jobs), unit="frame", desc="frames",
+                              disable=not show_progress, position=1, leave=False)
 
     def finished(job: Job, out: tuple[int, float, int]) -> None:
         bar_jobs.update(1)
@@ -255,8 +254,8 @@ def run_benchmark(
     if batch_factory is not None and todo:
         if benchmark.protocol == "vot":
             raise InputError("batched tracking runs one-pass benchmarks only (VOT re-initialises per sequence)")
-        bar = tqdm(total=sum(len(s) for s in todo), unit="frame", desc=f"{benchmark.name} {tracker_name}",
-                   disable=not show_progress, dynamic_ncols=True)
+        bar = progress_bar(total=sum(len(s) for s in todo), unit="frame", desc=f"{benchmark.name} {tracker_name}",
+                           disable=not show_progress)
 
         def done(seq: Sequence, run: OPERun) -> None:
             _write_ope(*result_paths(benchmark, results_dir, tracker_name, seq), run)
