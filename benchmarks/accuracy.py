@@ -24,9 +24,9 @@ import cv2
 import torch
 
 from siamban.api import resolve_model
-from siamban.benchmarks import load_benchmark
-from siamban.benchmarks.evaluate import track_and_score
-from siamban.benchmarks.trackers import OpenCVFactory, SiamBANFactory
+from siamban.evaluation import load_benchmark
+from siamban.evaluation.evaluate import track_and_score
+from siamban.evaluation.trackers import OpenCVFactory, SiamBANFactory
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
 from siamban.errors import SiamBANError
 from siamban.io.atomic import write_text_atomic

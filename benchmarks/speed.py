@@ -350,7 +350,7 @@ def iou_agreement(
     change of input (the argmax among near-tied points). ``nets``: paths already built from ``model`` (the others are
     built here).
     """
-    from siamban.benchmarks import load_benchmark
+    from siamban.evaluation import load_benchmark
 
     runs: list[tuple[str, list[Any], Any]] = []
     frames, box = clip_frames(max_frames)

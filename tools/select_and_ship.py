@@ -18,14 +18,14 @@ from pathlib import Path
 import torch
 
 from siamban.assets import DEFAULT_CONFIG, DEFAULT_WEIGHTS
-from siamban.benchmarks import load_benchmark
-from siamban.benchmarks.evaluate import track_and_score
-from siamban.benchmarks.trackers import SiamBANFactory
+from siamban.evaluation import load_benchmark
+from siamban.evaluation.evaluate import track_and_score
+from siamban.evaluation.trackers import SiamBANFactory
 from siamban.config import load_config, resolve_config
 from siamban.data.synthetic import SyntheticConfig, write_otb_sequences
 from siamban.errors import CheckpointError, SiamBANError
-from siamban.models.checkpoint import read_state_dict
-from siamban.training.checkpoint import checkpoint_path
+from siamban.models.weights import read_state_dict
+from siamban.training.snapshots import checkpoint_path
 
 VAL_SEEDS = range(800_000, 800_008)
 VAL_CONFIG = SyntheticConfig(width=320, height=240, length=150, distractors=2, occlusions=1)

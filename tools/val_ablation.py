@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 
 from siamban.assets import DEFAULT_CONFIG, DEFAULT_WEIGHTS
-from siamban.benchmarks import load_benchmark
-from siamban.benchmarks.evaluate import track_and_score
-from siamban.benchmarks.trackers import SiamBANFactory
+from siamban.evaluation import load_benchmark
+from siamban.evaluation.evaluate import track_and_score
+from siamban.evaluation.trackers import SiamBANFactory
 from siamban.data.synthetic import write_otb_sequences
 from siamban.errors import InputError, SiamBANError
 from siamban.io.atomic import write_text_atomic

@@ -12,7 +12,7 @@ from siamban.config import SiamBANConfig, TrackConfig, config_path, resolve_conf
 from siamban.errors import CheckpointError, ConfigError
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
-from siamban.models.checkpoint import read_state_dict
+from siamban.models.weights import read_state_dict
 from siamban.tracker import SiamBANTracker, TrackingNetwork, default_device
 
 #: Where the network runs: PyTorch, or ONNX Runtime on graphs exported at load time (``pip install 'siamban[onnx]'``).

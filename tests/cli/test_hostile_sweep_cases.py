@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
-from siamban.benchmarks.tune import SearchSpace, plan_trials, read_log
+from siamban.evaluation.tune import SearchSpace, plan_trials, read_log
 from siamban.cli import main
 from siamban.config import load_config
 from siamban.errors import ConfigError, InputError, OutputError

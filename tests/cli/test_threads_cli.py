@@ -6,7 +6,7 @@ import cv2
 import pytest
 import torch
 
-import siamban.cli.test as test_command
+import siamban.cli.run_benchmark as test_command
 import siamban.cli.track as track_command
 import siamban.cli.tune as tune_command
 from probe_model import moving_square_video, write_probe_files

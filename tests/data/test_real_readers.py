@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from real_data_fakes import write_image_sequence, write_image_set, write_index, write_video
-from siamban.benchmarks import load_benchmark
+from siamban.evaluation import load_benchmark
 from siamban.data import prepare_dataset
 from siamban.data.datasets import PreparedDataset, SequenceFolderDataset
 from siamban.data.raw.videos import video_names

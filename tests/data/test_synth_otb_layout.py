@@ -9,7 +9,7 @@ import textwrap
 
 import numpy as np
 
-from siamban.benchmarks.datasets import load_benchmark
+from siamban.evaluation.datasets import load_benchmark
 from siamban.cli import main
 from siamban.data.synthetic import SyntheticConfig, generate_sequence, generated_images
 

@@ -12,7 +12,7 @@ import torch
 
 from siamban.errors import CheckpointError
 from siamban.models import read_state_dict
-from siamban.models.checkpoint import load_checkpoint_file, unwrap_state_dict
+from siamban.models.weights import load_checkpoint_file, unwrap_state_dict
 
 
 def _junk_files(tmp_path):

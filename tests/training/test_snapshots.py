@@ -11,7 +11,7 @@ from torch import nn
 
 from siamban.errors import CheckpointError, OutputError
 from siamban.models import build_model
-from siamban.training import checkpoint as ckpt
+from siamban.training import snapshots as ckpt
 from training_fakes import TinyBackbone, tiny_config
 
 

@@ -16,8 +16,10 @@ from importlib import metadata
 
 from siamban.errors import SiamBANError, SiamBANWarning
 
-#: Subcommand modules, in the order ``siamban --help`` lists them.
+#: Subcommands, in the order ``siamban --help`` lists them.
 COMMANDS = ("track", "demo", "synth", "prepare", "train", "test", "eval", "tune", "vot", "export")
+#: The module of a subcommand whose name would mislead as a module name (``test`` runs a benchmark).
+MODULES = {"test": "run_benchmark"}
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -42,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"siamban {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"siamban.cli.{name}").add_parser(sub)
+        importlib.import_module(f"siamban.cli.{MODULES.get(name, name)}").add_parser(sub)
     return parser
 
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from siamban.benchmarks import check_submission, evaluate_benchmark, load_benchmark, write_report
-from siamban.benchmarks.datasets import LOADERS
-from siamban.benchmarks.report import display_names, markdown_table
+from siamban.evaluation import check_submission, evaluate_benchmark, load_benchmark, write_report
+from siamban.evaluation.datasets import LOADERS
+from siamban.evaluation.report import display_names, markdown_table
 from siamban.errors import InputError
 from siamban.io.archive import check_zip_sizes
 from siamban.io.atomic import check_output_dir

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 from siamban.api import resolve_model
-from siamban.benchmarks.trackers import SiamBANFactory
-from siamban.benchmarks.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
+from siamban.evaluation.trackers import SiamBANFactory
+from siamban.evaluation.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
 from siamban.cli.common import add_model_options, check_threads, model_from_args, threads_from_args
-from siamban.cli.test import benchmark_from_args
+from siamban.cli.run_benchmark import benchmark_from_args
 from siamban.api import resolve_device
 from siamban.errors import InputError
 from siamban.inference.optimize import quiet_openmp_waits

