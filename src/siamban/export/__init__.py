@@ -13,6 +13,7 @@ from siamban.export.onnx_export import (
     export_graphs,
     export_onnx,
     kernel_names,
+    onnx_backend,
 )
 from siamban.export.runtime import (
     OnnxRuntimeModel,
@@ -20,7 +21,6 @@ from siamban.export.runtime import (
     is_onnx_export,
     load_exported,
     network_entries,
-    onnx_backend,
 )
 
 __all__ = [

@@ -31,13 +31,12 @@ from torch import nn
 
 from siamban.config import SiamBANConfig, config_to_dict
 from siamban.errors import ExportError
+from siamban.export.runtime import TEMPLATE_FILE, TRACK_FILE, OnnxRuntimeModel, import_onnxruntime
 from siamban.models.siamban import SiamBAN
 
 DEFAULT_OPSET = 17
 #: Largest accepted ``max |onnx - torch| / max(1, max |torch|)`` over every output (float32 summation order aside).
 TOLERANCE = 1e-4
-TEMPLATE_FILE = "template.onnx"
-TRACK_FILE = "track.onnx"
 #: Opsets the TorchScript exporter writes (9: constant folding; 20: its newest).
 OPSETS = range(9, 21)
 #: Metadata every exported graph carries (``metadata_props``), all strings.
@@ -267,8 +266,6 @@ def check_graphs(model: SiamBAN, graphs: OnnxGraphs, batch: int = 2, seed: int =
     ``tolerance`` (relative to its scale) is also compared with a float64 copy of the network, and passes when ONNX
     Runtime is no further from it than twice PyTorch float32 is. Raises ExportError otherwise.
     """
-    from siamban.export.runtime import OnnxRuntimeModel
-
     runtime = OnnxRuntimeModel(graphs.template, graphs.track, threads=1)
     generator = torch.Generator().manual_seed(seed)
     z = torch.rand(batch, 3, graphs.exemplar_size, graphs.exemplar_size, generator=generator) * 255
@@ -329,3 +326,13 @@ def export_onnx(
     result = check_graphs(model, graphs) if check else None
     template_path, track_path = graphs.save(out_dir)
     return OnnxExport(template_path, track_path, result)
+
+
+def onnx_backend(model: SiamBAN, config: SiamBANConfig, threads: int | None = None,
+                 check: bool = True) -> OnnxRuntimeModel:
+    """Export ``model`` in memory (checked against PyTorch unless ``check=False``) and load it in ONNX Runtime."""
+    import_onnxruntime()  # fail with the install hint before spending time on the export
+    graphs = export_graphs(model, config)
+    if check:
+        check_graphs(model, graphs)
+    return OnnxRuntimeModel(graphs.template, graphs.track, threads=threads)

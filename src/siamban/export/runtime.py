@@ -17,7 +17,11 @@ import yaml
 
 from siamban.config import SiamBANConfig, config_from_dict, config_to_dict
 from siamban.errors import CheckpointError, ConfigError, DependencyError, SiamBANError, SiamBANWarning
-from siamban.models.siamban import SiamBAN
+
+
+#: The two graph files of an export folder.
+TEMPLATE_FILE = "template.onnx"
+TRACK_FILE = "track.onnx"
 
 
 def import_onnxruntime() -> Any:
@@ -137,8 +141,6 @@ def network_entries(config: SiamBANConfig) -> dict[str, Any]:
 def export_paths(path: str | Path) -> tuple[Path, Path] | None:
     """``(template.onnx, track.onnx)`` of an export: a folder holding both, or either file of the pair; None when
     ``path`` is neither (a ``.pth`` checkpoint, say)."""
-    from siamban.export.onnx_export import TEMPLATE_FILE, TRACK_FILE
-
     path = Path(path)
     folder = path if path.is_dir() else path.parent if path.name in (TEMPLATE_FILE, TRACK_FILE) else None
     if folder is None:
@@ -202,15 +204,3 @@ def load_exported(path: str | Path, config: SiamBANConfig | None = None,
 
 def _numpy(tensor: torch.Tensor) -> Any:
     return tensor.detach().to("cpu", torch.float32).contiguous().numpy()
-
-
-def onnx_backend(model: SiamBAN, config: SiamBANConfig, threads: int | None = None,
-                 check: bool = True) -> OnnxRuntimeModel:
-    """Export ``model`` in memory (checked against PyTorch unless ``check=False``) and load it in ONNX Runtime."""
-    from siamban.export.onnx_export import check_graphs, export_graphs
-
-    import_onnxruntime()  # fail with the install hint before spending time on the export
-    graphs = export_graphs(model, config)
-    if check:
-        check_graphs(model, graphs)
-    return OnnxRuntimeModel(graphs.template, graphs.track, threads=threads)
