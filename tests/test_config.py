@@ -217,3 +217,12 @@ def test_yaml_nan_and_a_binary_config_file_are_one_line(tmp_path):
     binary.write_bytes(bytes(range(256)) * 4)
     with pytest.raises(ConfigError, match=r"config\.yaml: not a text file \(a config\.yaml is UTF-8 YAML\)"):
         load_config(binary)
+
+
+def test_a_tracker_type_other_than_siamban_is_refused():
+    import dataclasses
+
+    from siamban.config import TrackConfig, check_track_config
+
+    with pytest.raises(ConfigError, match="TRACK.TYPE 'SiamRPNTracker': siamban runs the SiamBANTracker only"):
+        check_track_config(dataclasses.replace(TrackConfig(), type="SiamRPNTracker"), 8)

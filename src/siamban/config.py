@@ -14,11 +14,12 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping
 
 import yaml
 
 from siamban.errors import ConfigError
+from siamban.geometry import score_size
 
 # ----------------------------------------------------------------------------------------------------------------------
 # Model
@@ -83,7 +84,7 @@ class PointConfig:
 class TrackConfig:
     """Online tracker hyper-parameters (the official ``TRACK`` section); defaults are the official code defaults."""
 
-    type: str = "SiamBANTracker"
+    type: str = "SiamBANTracker"  # the official key; checked, since this package runs only the SiamBAN tracker
     penalty_k: float = 0.14
     window_influence: float = 0.45
     lr: float = 0.30
@@ -104,8 +105,8 @@ class TrackConfig:
     small_instance_size: int = 0
 
     def score_size(self, stride: int) -> int:
-        """Side of the output maps: ``(instance - exemplar) // stride + 1 + base_size`` (25 for the defaults)."""
-        return (self.instance_size - self.exemplar_size) // stride + 1 + self.base_size
+        """Side of the output maps for ``INSTANCE_SIZE`` crops (``geometry.score_size``; 25 for the defaults)."""
+        return score_size(self.instance_size, self.exemplar_size, stride, self.base_size)
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -218,6 +219,18 @@ class DatasetConfig:
     gray: float = 0.0
     label_shape: str = "ellipse"  # siamban addition: ellipse | circle | rectangle (the paper's ablation)
     sources: dict[str, DatasetSourceConfig] = field(default_factory=_default_sources)
+    #: Unknown mapping keys of this section are per-dataset sections (DATASET.VID, DATASET.COCO, ...) for this field.
+    _sections_field: ClassVar[str] = "sources"
+
+    @staticmethod
+    def _merge_sections(sections: Mapping[str, Mapping[str, Any]], where: str) -> dict[str, DatasetSourceConfig]:
+        """The per-dataset sections over the defaults of each known dataset."""
+        sources = dict(_default_sources())
+        for name, section in sections.items():
+            base = dataclasses.asdict(sources.get(name, DatasetSourceConfig()))
+            base.update({k.lower(): v for k, v in section.items()})
+            sources[name] = _coerce(DatasetSourceConfig, {k.upper(): v for k, v in base.items()}, f"{where}{name}.")
+        return sources
 
 
 # ----------------------------------------------------------------------------------------------------------------------
@@ -306,22 +319,18 @@ def _from_mapping(cls: type, data: Mapping[str, Any], where: str) -> Any:
                 raise ConfigError(f"{where}KWARGS.{key}: unknown argument (known: {', '.join(kwargs_fields)})")
             data[key.upper()] = value
     values: dict[str, Any] = {}
-    extra_sources: dict[str, Any] = {}
+    sections_field = getattr(cls, "_sections_field", None)
+    sections: dict[str, Any] = {}
     for key, value in data.items():
         name = by_key.get(str(key))
         if name is None:
-            if cls is DatasetConfig and isinstance(value, Mapping):
-                extra_sources[str(key)] = value  # per-dataset sections: DATASET.VID, DATASET.COCO, ...
+            if sections_field and isinstance(value, Mapping):
+                sections[str(key)] = value
                 continue
             raise ConfigError(f"{where}{key}: unknown key")
         values[name] = _coerce(hints[name], value, f"{where}{key}")
-    if cls is DatasetConfig and extra_sources:
-        sources = dict(_default_sources())
-        for name, section in extra_sources.items():
-            base = dataclasses.asdict(sources.get(name, DatasetSourceConfig()))
-            base.update({k.lower(): v for k, v in section.items()})
-            sources[name] = _coerce(DatasetSourceConfig, {k.upper(): v for k, v in base.items()}, f"{where}{name}.")
-        values["sources"] = sources
+    if sections_field and sections:
+        values[sections_field] = getattr(cls, "_merge_sections")(sections, where)
     return cls(**values)
 
 
@@ -354,6 +363,8 @@ def check_track_config(track: TrackConfig, stride: int) -> None:
         return ConfigError(f"TRACK.{key} {value!r}: {why}")
 
     _check_finite(track, "TRACK.")
+    if track.type != TrackConfig.type:
+        raise bad("TYPE", track.type, f"siamban runs the {TrackConfig.type} only")
     if track.exemplar_size < 1:
         raise bad("EXEMPLAR_SIZE", track.exemplar_size, "must be at least 1")
     if track.instance_size <= track.exemplar_size:
