@@ -51,7 +51,9 @@ STDOUT = ".sweep_stdout.txt"
 RESTORE_LOCK = threading.Lock()
 ESCAPE = Path("/tmp/siamban_sweep_escape")
 TEMPORARY = re.compile(r"(^\..+\.\d+\.tmp(\.[A-Za-z0-9]+)?$)|(\.tmp$)")
-PROGRESS = re.compile(r"\d+%\||\d+(it|frame|seq|trial|unit)s?/s|it/s\]|\|\s*\d+/\d+|^\s*$")
+# tqdm bars on a terminal, and the plain lines ``name: 2/5 [40%, 0:00:01 elapsed, 31.4 frame/s]`` written elsewhere
+PROGRESS = re.compile(r"\d+%\||\d+(it|frame|seq|trial|unit)s?/s|it/s\]|\|\s*\d+/\d+|^\s*$"
+                      r"|: \d+(/\d+)? \[(\d+%, )?[\d:]+ elapsed")
 
 OK, REFUSED, TRACEBACK, HANG, LOSS, SILENT, UNCLEAR = (
     "ok", "refused", "TRACEBACK", "HANG", "DATA LOSS", "SILENT", "UNCLEAR")
@@ -385,7 +387,7 @@ def cases(inputs: Path, full: Path | None, readonly: Path, devfull: Path) -> lis
                                     "v.mp4"], "ok", check=lambda w: _box_lines(w / "b.txt", 6) or exists("v.mp4")(w))
     add("track ok: mp4", ["track", f"{I}/video.mp4", "--init", "50,40,40,40", "-o", "b.txt"], "ok",
         check=boxes("b.txt", 6))
-    add("track ok: default -o name", track, "ok", check=boxes("frames_boxes.txt", 5))
+    add("track ok: default -o name", track, "ok", check=boxes("runs/track/exp/frames_boxes.txt", 5))
     add("track ok: --start-frame 2", track + ["--start-frame", "2", "-o", "b.txt"], "ok", check=boxes("b.txt", 3))
     add("track: truncated video", ["track", f"{I}/trunc.avi", "--init", "50,40,40,40", "-o", "b.txt"], "any",
         check=boxes("b.txt"))

@@ -6,7 +6,7 @@
 >>> result = tracker.track(next_frame)   # result.box == (x, y, w, h), result.score
 """
 
-from siamban import _openmp  # noqa: F401  (first: the OpenMP wait policy must be set before torch loads)
+from siamban import _environment  # noqa: F401  (first: native libraries read these settings when they load)
 from siamban.api import create_tracker
 from siamban.config import SiamBANConfig, TrackConfig, load_config, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError, DatasetError, InputError, SiamBANError

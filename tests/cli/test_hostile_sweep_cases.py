@@ -172,3 +172,25 @@ def test_sigterm_leaves_no_temporary_file(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143 and err.strip() == "siamban synth: terminated"
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_synth_negative_seed_is_one_line(capsys, tmp_path):
+    from siamban.cli import main
+
+    assert main(["synth", str(tmp_path / "s"), "--seed", "-1", "--count", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "siamban synth: error: --seed -1: must be 0 or more (sequence i uses seed + i)")
+    assert not (tmp_path / "s").exists()
+
+
+def test_opencv_and_ffmpeg_log_lines_are_quiet_after_import(tmp_path):
+    import subprocess
+    import sys
+
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(bytes(range(256)) * 20)
+    code = (f"import siamban, cv2; assert not cv2.VideoCapture({str(junk)!r}).isOpened(); "
+            f"assert cv2.imread({str(tmp_path / 'nope.jpg')!r}) is None")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
+    assert done.returncode == 0 and done.stderr == ""

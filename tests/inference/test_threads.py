@@ -121,7 +121,7 @@ def test_importing_siamban_first_makes_openmp_waits_passive_unless_chosen(given,
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     if given:
         env["OMP_WAIT_POLICY"] = given
-    code = "import os, siamban, siamban._openmp as o; print(os.environ['OMP_WAIT_POLICY'], o.PASSIVE_SET)"
+    code = "import os, siamban, siamban._environment as o; print(os.environ['OMP_WAIT_POLICY'], o.PASSIVE_SET)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split() == [expected, str(given is None)]
     later = "import torch, os, siamban; print(os.environ.get('OMP_WAIT_POLICY'))"  # torch first: left alone

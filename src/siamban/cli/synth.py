@@ -6,9 +6,11 @@ from __future__ import annotations
 import argparse
 from dataclasses import fields
 
-from siamban.data.synthetic import SyntheticConfig, image_paths, write_otb_sequences
+from siamban.cli.common import add_output_folder, add_quiet_option, output_folder
+from siamban.data.synthetic import SyntheticConfig, generate_sequence, image_paths, write_otb_sequence
 from siamban.errors import InputError
 from siamban.io.atomic import check_folder_name, check_output_dir
+from siamban.progress import progress_bar
 
 #: SyntheticConfig fields settable from the command line (ints and floats; the rest keep their defaults).
 #: Largest frame side and area: a frame is held in memory several times over while it is drawn (100000 x 100000
@@ -22,8 +24,8 @@ _OPTIONS = ("width", "height", "length", "max_speed", "max_rotation", "distracto
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("synth", help="generate tracking sequences with exact boxes (OTB layout) for training or tests")
-    p.add_argument("output", help="folder to write OUT/PREFIX_SEED/img/*.jpg + groundtruth_rect.txt into (readable "
-                   "as --dataset OTB100 --dataset-root OUT)")
+    add_output_folder(p, "folder to write OUT_DIR/PREFIX_SEED/img/*.jpg + groundtruth_rect.txt into (readable as "
+                      "--dataset OTB100 --dataset-root OUT_DIR)")
     p.add_argument("--count", type=int, default=10, help="number of sequences (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="first seed; sequence i uses seed + i (default: %(default)s)")
     p.add_argument("--prefix", default="synthetic", help="sequence name prefix (default: %(default)s)")
@@ -41,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--target-area-min", type=float, default=low, help="smallest first-frame box area, fraction of "
                    "the frame (default: %(default)s)")
     p.add_argument("--target-area-max", type=float, default=high, help="largest (default: %(default)s)")
+    add_quiet_option(p)
     p.set_defaults(func=run)
 
 
@@ -50,8 +53,11 @@ def run(args: argparse.Namespace) -> int:
                          f"and {MAX_PIXELS // 1_000_000} megapixels (4096x4096) so a sequence fits in memory")
     if args.count < 1:
         raise InputError(f"--count {args.count}: must be at least 1")
+    if args.seed < 0:
+        raise InputError(f"--seed {args.seed}: must be 0 or more (sequence i uses seed + i)")
     check_folder_name(f"{args.prefix}_{args.seed:06d}", "--prefix")
-    check_output_dir(args.output, "OUT_DIR")
+    output, label = output_folder(args)
+    check_output_dir(output, label)
     config = SyntheticConfig(
         image_dir=args.image_dir,
         photographs=args.photographs,
@@ -59,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
         **{name: getattr(args, name) for name in _OPTIONS},
     )
     image_paths(config)  # a missing scikit-image or --image-dir is one line before any frame is drawn
-    written = write_otb_sequences(args.output, range(args.seed, args.seed + args.count), config, prefix=args.prefix)
-    print(f"{len(written)} sequences in {args.output}")
+    # write_otb_sequences' loop, with a progress bar --quiet can turn off (the library's always shows one)
+    seeds = progress_bar(range(args.seed, args.seed + args.count), desc="synthetic sequences", unit="seq",
+                         disable=args.quiet)
+    written = [write_otb_sequence(generate_sequence(seed, config, name=f"{args.prefix}_{seed:06d}"), output)
+               for seed in seeds]
+    print(f"{len(written)} sequences in {output}")
     return 0

@@ -406,7 +406,7 @@ def _schedule(rng: np.random.Generator, cfg: SyntheticConfig, exit_frames: int) 
 def plan_sequence(
     seed: int, config: SyntheticConfig | None = None, images: Sequence[np.ndarray] | None = None
 ) -> SequencePlan:
-    """Draw everything about a sequence from ``seed``: imagery, shapes, motions, events, lighting, noise.
+    """Draw everything about a sequence from ``seed`` (0 or more): imagery, shapes, motions, events, lighting, noise.
 
     ``images`` (BGR uint8 arrays) replace the config's image sources, e.g. flat colours in tests.
     """
@@ -414,6 +414,8 @@ def plan_sequence(
     pool = list(images) if images is not None else load_images(cfg)
     if not pool:
         raise DatasetError("no source images to cut objects and backgrounds from")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed {seed!r}: expected a whole number of 0 or more")
     rng = np.random.default_rng(seed)
     W, H, T = cfg.width, cfg.height, cfg.length
     short = min(W, H)
