@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from siamban.cli.common import add_output_option
 from siamban.evaluation import check_submission, evaluate_benchmark, load_benchmark, write_report
 from siamban.evaluation.datasets import LOADERS
 from siamban.evaluation.report import display_names, markdown_table
@@ -19,12 +20,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="score result files of one or more trackers on a benchmark")
     p.add_argument("--dataset", help=f"benchmark: {', '.join(LOADERS)}")
     p.add_argument("--dataset-root", help="folder holding the benchmark in its official layout")
-    p.add_argument("--results-dir", default="results", help="results root (default: %(default)s)")
+    p.add_argument("--results-dir", default="results",
+                   help="results root to score: what siamban test -o wrote (default: %(default)s)")
     p.add_argument("--trackers", nargs="+", metavar="NAME", help="tracker folders to compare (default: all)")
     p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
     p.add_argument("--role", nargs="+", metavar="ROLE",
                    help="only sequences with these roles in the dataset's index.json (train, val, heldout)")
-    p.add_argument("--report-dir", help="write summary.md, summary.json and plots (PNG, PDF and SVG) here")
+    add_output_option(p, "report folder: write summary.md, summary.json and plots (PNG, PDF and SVG) here (default: "
+                      "print the table only)", "--report-dir")
     p.add_argument("--title", help="heading of every plot, above the plot's kind and sequence count "
                    "(default: the plot's kind on the dataset)")
     p.add_argument("--names", nargs="+", metavar="NAME=LABEL", default=[],
@@ -86,16 +89,16 @@ def run(args: argparse.Namespace) -> int:
         unknown = sorted(set(names) - set(args.trackers))
         if unknown:
             raise InputError(f"--names {unknown[0]}: not among --trackers ({', '.join(args.trackers)})")
-    if args.report_dir:
-        check_output_dir(args.report_dir, "--report-dir")
+    if args.output:
+        check_output_dir(args.output, "-o")
     benchmark = load_benchmark(args.dataset, args.dataset_root, names=args.sequences, roles=args.role)
     scores = evaluate_benchmark(benchmark, args.results_dir, args.trackers, args.toolkit, args.experiment)
     evaluator = f"siamban eval ({args.toolkit} conventions"
     evaluator += ", VOT region overlap as pysot-toolkit)" if benchmark.protocol == "vot" else ")"
     labels = display_names(scores, names)  # before anything is printed or written
     print(markdown_table(benchmark.name, scores, evaluator, labels), end="")
-    if args.report_dir:
-        written = write_report(args.report_dir, benchmark.name, scores, evaluator, title=title, names=labels,
+    if args.output:
+        written = write_report(args.output, benchmark.name, scores, evaluator, title=title, names=labels,
                                sequences=len(benchmark))
-        print(f"report: {len(written)} files in {args.report_dir}")
+        print(f"report: {len(written)} files in {args.output}")
     return 0

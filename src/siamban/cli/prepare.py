@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from siamban.cli.common import add_output_folder, add_quiet_option, add_workers_option, output_folder
 from siamban.data.prepare import prepare_dataset
 from siamban.data.raw import RAW_FORMATS
 from siamban.errors import InputError
@@ -21,18 +22,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("dataset", metavar="DATASET", help=", ".join(RAW_FORMATS) + " (case-insensitive)")
     p.add_argument("raw_dir", metavar="RAW_DIR", help="root of the raw release")
-    p.add_argument("out_dir", metavar="OUT_DIR", help="output folder, e.g. training_dataset/vid")
-    p.add_argument("-j", "--workers", type=int, help="parallel processes (default: number of CPU cores)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_output_folder(p, "output folder, e.g. training_dataset/vid")
+    add_workers_option(p, " (default: number of CPU cores)", short=True)
+    add_quiet_option(p, "--no-progress")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_dir(args.out_dir, "OUT_DIR")
+    out_dir, label = output_folder(args)
+    check_output_dir(out_dir, label)
     if args.workers is not None and args.workers < 1:
         raise InputError(f"-j/--workers {args.workers}: must be 1 or more")
     summary = prepare_dataset(
-        args.dataset, args.raw_dir, args.out_dir, workers=args.workers, progress=not args.no_progress
+        args.dataset, args.raw_dir, out_dir, workers=args.workers, progress=not args.quiet
     )
     print("\n".join(summary.report()))
     return 0

@@ -7,10 +7,9 @@ import argparse
 from dataclasses import fields
 
 from siamban.cli.common import add_output_folder, add_quiet_option, output_folder
-from siamban.data.synthetic import SyntheticConfig, generate_sequence, image_paths, write_otb_sequence
+from siamban.data.synthetic import SyntheticConfig, image_paths, write_otb_sequences
 from siamban.errors import InputError
 from siamban.io.atomic import check_folder_name, check_output_dir
-from siamban.progress import progress_bar
 
 #: SyntheticConfig fields settable from the command line (ints and floats; the rest keep their defaults).
 #: Largest frame side and area: a frame is held in memory several times over while it is drawn (100000 x 100000
@@ -65,10 +64,7 @@ def run(args: argparse.Namespace) -> int:
         **{name: getattr(args, name) for name in _OPTIONS},
     )
     image_paths(config)  # a missing scikit-image or --image-dir is one line before any frame is drawn
-    # write_otb_sequences' loop, with a progress bar --quiet can turn off (the library's always shows one)
-    seeds = progress_bar(range(args.seed, args.seed + args.count), desc="synthetic sequences", unit="seq",
-                         disable=args.quiet)
-    written = [write_otb_sequence(generate_sequence(seed, config, name=f"{args.prefix}_{seed:06d}"), output)
-               for seed in seeds]
+    written = write_otb_sequences(output, range(args.seed, args.seed + args.count), config, args.prefix,
+                                  progress=not args.quiet)
     print(f"{len(written)} sequences in {output}")
     return 0

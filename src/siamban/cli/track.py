@@ -11,9 +11,11 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from siamban.cli.common import (
-    add_backend_option,
     add_model_options,
+    add_output_option,
+    add_quiet_option,
     add_run_name_option,
+    add_threads_option,
     check_threads,
     claim_run_dir,
     network_from_args,
@@ -42,17 +44,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="0-based frame the --init box belongs to; tracking (and the box file) starts there (default 0)",
     )
-    p.add_argument("-o", "--output", help="box file, one x,y,w,h,score line per frame (default: "
-                   "runs/track/exp/INPUT_boxes.txt, a new numbered run folder each time, see --name)")
+    add_output_option(p, "box file, one x,y,w,h,score line per frame (default: runs/track/exp/INPUT_boxes.txt, a new "
+                      "numbered run folder each time, see --name)")
     p.add_argument("--video", help="also write an annotated video here, boxes and frame index drawn (.mp4, .mkv, "
                    ".mov: H.264 that browsers play; .avi: Motion JPEG)")
     p.add_argument("--show", action="store_true", help="display the tracking live (Esc or q stops)")
-    p.add_argument("--threads", type=int,
-                   help="torch CPU threads (default: OMP_NUM_THREADS, else one per physical core left free by other "
-                   "processes at start)")
+    add_threads_option(p)
+    add_quiet_option(p)
     add_run_name_option(p, "track")
-    add_model_options(p)
-    add_backend_option(p)
+    add_model_options(p, backend=True)
     p.set_defaults(func=run)
 
 
@@ -106,7 +106,8 @@ def run(args: argparse.Namespace) -> int:
 
     total = source.count - args.start_frame if source.count else None
     summary = track_to_files(
-        tracker, all_frames(), init_box, output, args.video, source.fps, source.name, total, viewer, args.start_frame
+        tracker, all_frames(), init_box, output, args.video, source.fps, source.name, total, viewer, args.start_frame,
+        quiet=args.quiet,
     )
     start = f" from frame {args.start_frame}" if args.start_frame else ""
     print(f"{summary.describe()}{start} -> {output}" + (f", {args.video}" if args.video else ""))
@@ -138,15 +139,16 @@ def track_to_files(
     total: int | None = None,
     viewer: Any = None,
     first_index: int = 0,
+    quiet: bool = False,
 ) -> TrackingSummary:
     """Track ``frames`` from ``init_box``, writing one ``x,y,w,h,score`` line per frame to ``boxes_path`` and, when
     asked, an annotated video (green box and score; red "lost" box; the frame index, counted from ``first_index``,
-    in the corner) and a live view; a progress bar shows frames/s.
+    in the corner) and a live view; a progress bar shows frames/s (none when ``quiet``).
     Both files are written atomically: stopped early (Ctrl-C, a bad frame) they hold the frames tracked so far;
     when writing fails (a full disk) neither replaces what was there before."""
     summary = TrackingSummary()
     video = None
-    progress = progress_bar(total=total, unit="frame", desc=name)
+    progress = progress_bar(total=total, unit="frame", desc=name, disable=quiet)
     began = time.perf_counter()
     try:
         with BoxWriter(boxes_path) as boxes:

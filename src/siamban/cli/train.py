@@ -13,8 +13,13 @@ import os
 from pathlib import Path
 
 from siamban.cli.common import (
+    add_config_option,
+    add_device_option,
+    add_output_option,
+    add_quiet_option,
     add_run_name_option,
     add_set_option,
+    add_workers_option,
     claim_run_dir,
     latest_run_dir,
     next_run_dir,
@@ -30,18 +35,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "train",
         help="train a model on prepared datasets (multi-GPU: torchrun --nproc-per-node N -m siamban train ...)",
     )
-    p.add_argument("--config", required=True, help="experiment: a bundled name or a config.yaml path")
-    p.add_argument("-o", "--output", help="run folder for config, snapshots and logs (default: a new run folder "
-                   "runs/train/exp, exp2, ..., see --name)")
+    add_config_option(p, required=True)
+    add_output_option(p, "run folder for config, snapshots and logs (default: a new run folder runs/train/exp, exp2, "
+                      "..., see --name)")
     add_run_name_option(p, "train")
     p.add_argument("--resume", help="snapshot to continue from, or 'auto' for the latest in the run folder (without "
                    "-o: the latest runs/train/NAME* folder)")
     add_set_option(p)
     p.add_argument("--epochs", type=int, help="TRAIN.EPOCH: number of epochs")
     p.add_argument("--batch-size", type=int, help="TRAIN.BATCH_SIZE: pairs per step and process")
-    p.add_argument("--workers", type=int, help="TRAIN.NUM_WORKERS: data-loading processes per training process")
-    p.add_argument("--device", help="cpu, cuda or cuda:N (default: cuda when present; torchrun: cuda:LOCAL_RANK)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (logs and epoch lines only)")
+    add_workers_option(p, " loading data, per training process (TRAIN.NUM_WORKERS; default: the config's)")
+    add_device_option(p, " (default: cuda when present; torchrun: cuda:LOCAL_RANK)")
+    add_quiet_option(p, "--no-progress")
     p.set_defaults(func=run)
 
 
@@ -79,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output is None and not run_dir.exists():  # taken once the data is found
         run_dir = claim_run_dir("train", args.name)
         save_run_record(run_dir, args)
-    summary = train(cfg, dataset, run_dir, resume=args.resume, device=args.device, progress=not args.no_progress)
+    summary = train(cfg, dataset, run_dir, resume=args.resume, device=args.device, progress=not args.quiet)
     if summary.rank == 0 and summary.epochs:
         last = summary.epochs[-1]
         print(f"trained {len(summary.epochs)} epochs (last loss {last.loss:.4f}) -> {summary.last_checkpoint}")

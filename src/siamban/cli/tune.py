@@ -1,6 +1,6 @@
 """``siamban tune --dataset folders --dataset-root DIR --role val --weights model.pth --budget 50``: search TRACK
 penalty_k, window_influence and lr on one split; resumable (re-running skips finished trials); writes the trial log
-and the best preset (``best.yaml``, ``best_track.yaml``) under ``--out``."""
+and the best preset (``best.yaml``, ``best_track.yaml``) under ``-o`` (``--out``)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from siamban.api import resolve_model
-from siamban.evaluation.trackers import SiamBANFactory
 from siamban.evaluation.tune import LOG_NAME, METHODS, SearchSpace, iter_trials, tune
-from siamban.cli.common import add_model_options, check_threads, model_from_args, threads_from_args
-from siamban.cli.run_benchmark import benchmark_from_args
+from siamban.cli.common import (
+    add_model_options,
+    add_output_option,
+    add_quiet_option,
+    add_threads_option,
+    add_workers_option,
+    check_threads,
+    factory_from_args,
+    threads_from_args,
+)
+from siamban.cli.run_benchmark import THREADS_DETAIL, WORKERS_DETAIL, benchmark_from_args
 from siamban.api import resolve_device
 from siamban.errors import InputError
 from siamban.inference.optimize import quiet_openmp_waits
@@ -39,7 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset-root", required=True, help="folder holding the benchmark in its official layout")
     p.add_argument("--role", nargs="+", metavar="ROLE", help="only sequences with these index.json roles (e.g. val)")
     p.add_argument("--sequences", nargs="+", metavar="NAME", help="only these sequences")
-    p.add_argument("--out", required=True, help="output folder: trials.jsonl, results/, best.yaml")
+    add_output_option(p, "output folder: trials.jsonl, results/, best.yaml", "--out", required=True)
     p.add_argument("--method", choices=METHODS, default="random", help="search method (default: %(default)s)")
     p.add_argument("--budget", type=int, default=20,
                    help="number of trials (grid: k**3 <= budget) (default: %(default)s)")
@@ -48,22 +55,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     for name, (low, high) in defaults.ranges().items():
         p.add_argument(f"--{name.replace('_', '-')}", type=_range, default=(low, high), metavar="LOW:HIGH",
                        help=f"range of TRACK.{name.upper()} (default: {low}:{high})")
-    p.add_argument("--workers", type=int, default=1, help="parallel worker processes (default: %(default)s)")
-    p.add_argument("--threads", type=int, help="torch threads per worker (default with one worker: OMP_NUM_THREADS, "
-                   "else one per physical core left free by other processes; with more: CPU cores / workers)")
+    add_workers_option(p, WORKERS_DETAIL, default=1)
+    add_threads_option(p, THREADS_DETAIL)
     p.add_argument("--allow-test-split", action="store_true",
                    help="allow tuning on sequences whose role is heldout/test (inflates any result reported on them)")
-    p.add_argument("--quiet", action="store_true", help="no progress bars")
-    add_model_options(p)
+    add_quiet_option(p)
+    add_model_options(p, backend=True)
     p.set_defaults(func=run, experiment="baseline")
 
 
 def run(args: argparse.Namespace) -> int:
-    check_output_dir(args.out, "--out")
+    check_output_dir(args.output, "-o")
     check_threads(args.threads)
     resolve_device(args.device)
-    model = model_from_args(args)
-    config, weights = resolve_model(model.config, model.weights)
+    factory, _ = factory_from_args(args)
     benchmark = benchmark_from_args(args)
     roles = sorted({s.meta["role"] for s in benchmark if s.meta.get("role") in TEST_ROLES})
     if roles and not args.allow_test_split:
@@ -72,20 +77,20 @@ def run(args: argparse.Namespace) -> int:
     if roles or benchmark.name in TEST_BENCHMARKS:
         print(f"siamban tune: warning: tuning on {benchmark.name} test sequences inflates any result reported on "
               "them (docs/tuning.md)", file=sys.stderr)
-    factory = SiamBANFactory(config, weights, model.preset, args.device, args.precision, args.optimize)
     space = SearchSpace(args.penalty_k, args.window_influence, args.lr)
     if args.workers <= 1:  # trials run in this process: the runner sets threads in worker processes only
         threads_from_args(args)
     else:  # spawned workers load torch afresh: a passive OpenMP wait keeps them fast beside each other
         quiet_openmp_waits()
-    summary = tune(benchmark, factory, args.out, factory.resolved_config(), args.method, args.budget, args.seed, space,
-                   args.workers, args.threads, show_progress=not args.quiet)
+    summary = tune(benchmark, factory, args.output, factory.resolved_config(), args.method, args.budget, args.seed,
+                   space, args.workers, args.threads, show_progress=not args.quiet)
     print(f"{benchmark.name}: {len(benchmark)} sequences, {summary.new} new trials, {len(summary.trials)} in "
-          f"{Path(args.out) / LOG_NAME}")
+          f"{Path(args.output) / LOG_NAME}")
     print("trial  penalty_k  window_influence      lr  score")
     for row in iter_trials(summary.trials):
         print(row)
     if summary.best is not None:
         best = summary.best
-        print(f"best: trial {best['trial']} ({best['metric']} {best['score']:.4f}) -> {Path(args.out) / 'best.yaml'}")
+        best_path = Path(args.output) / "best.yaml"
+        print(f"best: trial {best['trial']} ({best['metric']} {best['score']:.4f}) -> {best_path}")
     return 0

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Protocol, Sequence
 
-from siamban.cli.common import add_model_options, tracker_from_args
+from siamban.cli.common import add_model_options, add_threads_option, check_threads, tracker_from_args
 from siamban.errors import InputError
 from siamban.geometry import polygon_to_xywh
 from siamban.io import read_image
@@ -24,7 +24,8 @@ from siamban.io import read_image
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("vot", help="serve the tracker over the TraX protocol (VOT toolkit integration)")
-    add_model_options(p)
+    add_model_options(p, backend=True)
+    add_threads_option(p)
     p.add_argument("--name", default="siamban", help="tracker name announced to the client")
     p.set_defaults(func=run)
 
@@ -125,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         from trax.region import Rectangle
     except ImportError:
         raise InputError("siamban vot needs the TraX library: pip install 'siamban[vot]' (vot-trax)") from None
+    check_threads(args.threads)
     tracker = tracker_from_args(args)
     # vot writes no files, and its waits block in C where a Python handler never runs: a plain kill must end it
     with contextlib.suppress(ValueError, OSError):

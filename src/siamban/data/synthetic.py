@@ -848,11 +848,13 @@ def write_otb_sequence(sequence: SyntheticSequence, root: str | Path, jpeg_quali
 
 
 def write_otb_sequences(
-    root: str | Path, seeds: Iterable[int], config: SyntheticConfig | None = None, prefix: str = "synthetic"
+    root: str | Path, seeds: Iterable[int], config: SyntheticConfig | None = None, prefix: str = "synthetic",
+    progress: bool = True,
 ) -> list[Path]:
-    """Generate and write one OTB-layout folder per seed (``PREFIX_SEED``), with a progress bar."""
+    """Generate and write one OTB-layout folder per seed (``PREFIX_SEED``), with a progress bar unless not
+    ``progress``."""
     seeds = list(seeds)
     return [
         write_otb_sequence(generate_sequence(seed, config, name=f"{prefix}_{seed:06d}"), root)
-        for seed in progress_bar(seeds, desc="synthetic sequences", unit="seq")
+        for seed in progress_bar(seeds, desc="synthetic sequences", unit="seq", disable=not progress)
     ]
