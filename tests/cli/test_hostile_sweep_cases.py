@@ -194,3 +194,11 @@ def test_opencv_and_ffmpeg_log_lines_are_quiet_after_import(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     assert done.returncode == 0 and done.stderr == ""
+
+
+def test_synth_object_counts_are_bounded(capsys, tmp_path):
+    from siamban.cli import main
+
+    assert main(["synth", str(tmp_path / "s"), "--distractors", "100000", "--count", "1"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "siamban synth: error: SyntheticConfig.distractors = 100000: at most 50 (each is drawn on every frame)")

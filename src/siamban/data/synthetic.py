@@ -68,6 +68,10 @@ _WARMUP_FRAMES = 8  # no event starts before this frame: the first frames show t
 _EVENT_FRAMES = 24  # frames an occluder takes to cross the target (plus a hold for full occlusions)
 
 
+#: Upper bound on distractors, occlusions and exits per sequence (each costs a draw per frame).
+MAX_OBJECTS = 50
+
+
 @dataclass(frozen=True)
 class SyntheticConfig:
     """Size, length and difficulty of a generated sequence. Fractions are of the frame unless said otherwise."""
@@ -125,6 +129,8 @@ class SyntheticConfig:
         for name in ("distractors", "occlusions", "full_occlusions", "exits"):
             if getattr(self, name) < 0:
                 raise bad(name, "must not be negative")
+            if getattr(self, name) > MAX_OBJECTS:
+                raise bad(name, f"at most {MAX_OBJECTS} (each is drawn on every frame)")
         if not self.default_images and not self.image_dir:
             raise bad("default_images", "no images: give image_dir or keep the default images")
 
