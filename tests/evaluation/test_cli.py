@@ -182,7 +182,8 @@ def test_interrupted_file_is_not_taken_for_finished(tmp_path):
     path, _ = result_paths(bench, tmp_path / "r", "t", seq)
     path.parent.mkdir(parents=True)
     path.write_text("5,5,20,20\n")  # a half-written file from a crash
-    with pytest.warns(SiamBANWarning, match=r"existing result file is not valid \(1 lines for 3 frames\)"):
+    with pytest.warns(SiamBANWarning, match=r"existing result file is not valid, running the sequence again: .*"
+                                             r"GOT-10k_Test_000001_001\.txt: 1 lines for 3 frames$"):
         summary = run_benchmark(bench.select([seq.name]), StaticFactory((1, 1, 5, 5)), tmp_path / "r", "t",
                                 show_progress=False)
     assert summary.done == [seq.name] and len(path.read_text().splitlines()) == 3

@@ -46,6 +46,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, help="TRAIN.BATCH_SIZE: pairs per step and process")
     add_workers_option(p, " loading data, per training process (TRAIN.NUM_WORKERS; default: the config's)")
     add_device_option(p, " (default: cuda when present; torchrun: cuda:LOCAL_RANK)")
+    p.add_argument("--val-root", type=Path, help="after each epoch, track this folder of sequences (the `folders` "
+                   "layout, e.g. ../shared/data/sequences) and log val/auc and val/precision")
+    p.add_argument("--val-role", default="val", help="with --val-root: the index.json role to track (default: val; "
+                   "'' for every sequence)")
     add_quiet_option(p, "--no-progress")
     p.set_defaults(func=run)
 
@@ -80,11 +84,19 @@ def run(args: argparse.Namespace) -> int:
     check_train_config(cfg)  # the config's mistakes before any folder is taken or data read
     build_lr_schedule(cfg.train)
     run_dir = check_output_dir(args.output, "-o") if args.output is not None else default_run_dir(args)
+    validate = None
+    if args.val_root is not None:
+        from siamban.evaluation import load_benchmark
+        from siamban.evaluation.validation import benchmark_validator
+
+        roles = [args.val_role] if args.val_role else None
+        validate = benchmark_validator(load_benchmark("folders", args.val_root, roles=roles), cfg)
     dataset = build_pair_dataset(cfg, seed=cfg.train.seed)
     if args.output is None and not run_dir.exists():  # taken once the data is found
         run_dir = claim_run_dir("train", args.name)
         save_run_record(run_dir, args)
-    summary = train(cfg, dataset, run_dir, resume=args.resume, device=args.device, progress=not args.quiet)
+    summary = train(cfg, dataset, run_dir, resume=args.resume, device=args.device, progress=not args.quiet,
+                    validate=validate)
     if summary.rank == 0 and summary.epochs:
         last = summary.epochs[-1]
         print(f"trained {len(summary.epochs)} epochs (last loss {last.loss:.4f}) -> {summary.last_checkpoint}")

@@ -63,9 +63,7 @@ def _read_predictions(
     predictions, times = [], []
     for seq in benchmark:
         path, time_path = result_paths(benchmark, results_dir, name, seq)
-        pred = read_boxes(path)
-        if len(pred) != len(seq):
-            raise InputError(f"{path}: {len(pred)} boxes for {len(seq)} frames of {seq.name}")
+        pred = read_boxes(path, len(seq))
         predictions.append((seq, pred))
         times.append(time_path)
     return predictions, times
@@ -102,10 +100,7 @@ def _vot_scores(benchmark: Benchmark, results_dir: Path, name: str, experiment: 
     records, times = [], []
     for seq in benchmark:
         path, time_path = result_paths(benchmark, results_dir, name, seq, experiment)
-        trajectories = read_vot_repetitions(path.parent, seq.name)
-        for traj in trajectories:
-            if len(traj) != len(seq):
-                raise InputError(f"{path}: {len(traj)} lines for {len(seq)} frames of {seq.name}")
+        trajectories = read_vot_repetitions(path.parent, seq.name, len(seq))
         tags = dict(seq.tags)
         tags["unassigned"] = ~np.any([seq.tags[t] for t in VOT_TAGS if t in seq.tags], axis=0) if seq.tags else (
             np.ones(len(seq), bool))

@@ -59,25 +59,57 @@ def write_trajectory(path: Path, trajectory: Seq[Seq[float]]) -> None:
     write_text_atomic(path, "".join(line + "\n" for line in lines))
 
 
-def read_boxes(path: Path) -> np.ndarray:
-    """A one-pass result file as an (N, 4) array (comma, tab or space separated)."""
-    return np.asarray(read_rows(path, (4,), InputError, "result"), dtype=np.float64)
+VOT_CODES = (0.0, 1.0, 2.0)  # skipped, initialised, failure
+#: No result line (8 polygon values at full float precision) is longer: a larger file is refused unread.
+MAX_RESULT_LINE_BYTES = 256
 
 
-def read_trajectory(path: Path) -> list[list[float]]:
-    """A VOT result file as a list of codes ``[1]``/``[0]``/``[2]`` and regions."""
-    return read_rows(path, (1, 4, 6, 8), InputError, "result")
+def read_result(path: Path, protocol: str, frames: int | None = None) -> list[list[float]]:
+    """The rows of one result file, validated as ``siamban eval`` scores it and as a resumed ``siamban test`` counts
+    it done: finite numbers only (no protocol marks a missing prediction with ``nan``: an absent target is
+    ``0,0,0,0``, VOT uses codes), 4 per line (VOT: also a code ``0``/``1``/``2``, or a 6- or 8-value polygon), and,
+    when ``frames`` is given, one line per frame. InputError names ``file:line``."""
+    path = Path(path)
+    vot = protocol == "vot"
+    if frames is not None and path.is_file() and path.stat().st_size > MAX_RESULT_LINE_BYTES * (frames + 1):
+        raise InputError(f"{path}: {path.stat().st_size} bytes, far too long for {frames} frames")
+    rows = read_rows(path, (1, 4, 6, 8) if vot else (4,), InputError, "result", finite=True)
+    if vot:
+        for index, row in enumerate(rows):
+            if len(row) == 1 and row[0] not in VOT_CODES:
+                number = _line_number(path, index)
+                raise InputError(f"{path}:{number}: VOT code {row[0]:g} is none of 0 (skipped), 1 (initialised), "
+                                 "2 (failure)")
+    if frames is not None and len(rows) != frames:
+        raise InputError(f"{path}: {len(rows)} lines for {frames} frames")
+    return rows
 
 
-def read_vot_repetitions(folder: Path, name: str) -> list[list[list[float]]]:
+def _line_number(path: Path, row: int) -> int:
+    """The 1-based line of the ``row``-th non-blank line of ``path`` (for messages)."""
+    lines = [n for n, line in enumerate(Path(path).read_text(errors="replace").splitlines(), 1) if line.strip()]
+    return lines[row] if row < len(lines) else row + 1
+
+
+def read_boxes(path: Path, frames: int | None = None) -> np.ndarray:
+    """A one-pass result file as an (N, 4) array (comma, tab or space separated), validated by ``read_result``."""
+    return np.asarray(read_result(path, "ope", frames), dtype=np.float64)
+
+
+def read_trajectory(path: Path, frames: int | None = None) -> list[list[float]]:
+    """A VOT result file as a list of codes ``[1]``/``[0]``/``[2]`` and regions, validated by ``read_result``."""
+    return read_result(path, "vot", frames)
+
+
+def read_vot_repetitions(folder: Path, name: str, frames: int | None = None) -> list[list[list[float]]]:
     """All repetitions ``<name>_001.txt``, ``<name>_002.txt`` ... of a VOT sequence (pysot-toolkit reads the first,
-    or all 15 when there are 15)."""
+    or all 15 when there are 15), each checked to have ``frames`` lines when given."""
     files = sorted(Path(folder).glob(f"{name}_[0-9][0-9][0-9].txt"))
     if not files:
         raise InputError(f"{folder / (name + '_001.txt')}: result file not found")
     if len(files) != 15:
         files = files[:1]
-    return [read_trajectory(f) for f in files]
+    return [read_trajectory(f, frames) for f in files]
 
 
 def read_times(path: Path) -> np.ndarray | None:
@@ -109,6 +141,7 @@ def list_trackers(results_dir: Path, dataset: str) -> list[str]:
 # ----------------------------------------------------------------------------------------------------------------------
 # GOT-10k submission check
 
+SUBMISSION_FILES = "<seq>/<seq>_001.txt and <seq>/<seq>_time.txt"
 _GOT_NAME = re.compile(r"^(?P<video>[^/]+)/(?P=video)_(?P<kind>\d{3}|time)\.txt$")
 
 
@@ -148,10 +181,14 @@ def check_submission(path: Path, benchmark: Benchmark | None = None) -> tuple[li
             continue
         videos.setdefault(m["video"], {})[m["kind"]] = text
     expected = {s.name: len(s) for s in benchmark} if benchmark is not None else {}
+    if benchmark is None and not videos:
+        problems.append(f"holds no result files: a submission needs {SUBMISSION_FILES} for every test sequence "
+                        "(with --dataset-root: checked against the split's list)")
     if benchmark is not None:
         missing = [v for v in expected if v not in videos]
         if missing:
-            problems.append(f"{len(missing)} of {len(expected)} sequences missing (first: {missing[0]})")
+            problems.append(f"{len(missing)} of {len(expected)} sequences missing, each needs {SUBMISSION_FILES} "
+                            f"(first: {missing[0]})")
         extra = [v for v in videos if v not in expected]
         if extra:
             problems.append(f"{len(extra)} sequences not in {benchmark.name} (first: {extra[0]})")

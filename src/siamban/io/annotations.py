@@ -63,8 +63,10 @@ def read_rows(
     columns: Sequence[int] = (4,),
     error: type[SiamBANError] = DatasetError,
     what: str = "annotation",
+    finite: bool = False,
 ) -> list[list[float]]:
-    """The number rows of a text file, strictly: blank lines skipped, every row one of the ``columns`` widths.
+    """The number rows of a text file, strictly: blank lines skipped, every row one of the ``columns`` widths (and,
+    with ``finite``, of finite numbers only: no ``nan`` or ``inf``).
 
     A missing or empty file, or a malformed line, raises ``error`` naming the file (and the 1-based line).
     """
@@ -80,6 +82,8 @@ def read_rows(
         if len(values) not in columns:
             expected = " or ".join(str(c) for c in columns)
             raise error(f"{path}:{number}: expected {expected} values, got {len(values)}: {text[:60]!r}")
+        if finite and not all(np.isfinite(values)):
+            raise error(f"{path}:{number}: non-finite value (nan or inf): {text[:60]!r}")
         rows.append(values)
     if not rows:
         raise error(f"{path}: holds no {what}")
@@ -97,17 +101,13 @@ def read_annotation(
 
     Every row must have the same width; NaN rows are kept when ``allow_nan``, else refused like malformed lines.
     """
-    rows = read_rows(path, columns, error, what)
+    rows = read_rows(path, columns, error, what, finite=not allow_nan)
     widths = {len(r) for r in rows}
     if len(widths) > 1:
         first = len(rows[0])
         number = next(i for i, r in enumerate(rows, 1) if len(r) != first)
         raise error(f"{path}: row {number} has {len(rows[number - 1])} values where earlier rows have {first}")
-    boxes = np.asarray(rows, dtype=np.float64)
-    if not allow_nan and not np.all(np.isfinite(boxes)):
-        number = int(np.flatnonzero(~np.all(np.isfinite(boxes), axis=1))[0]) + 1
-        raise error(f"{path}: row {number}: non-finite value")
-    return boxes
+    return np.asarray(rows, dtype=np.float64)
 
 
 def read_groundtruth(path: str | Path) -> tuple[np.ndarray, list[Problem]]:

@@ -15,7 +15,7 @@ from typing import Iterator
 import cv2
 import numpy as np
 
-from siamban.errors import InputError, SiamBANWarning
+from siamban.errors import InputError, SiamBANError, SiamBANWarning
 from siamban.io.video_frames import VideoFrame, read_video_frame
 
 @contextlib.contextmanager
@@ -109,20 +109,36 @@ class FrameSource:
                 "could be decoded"), stacklevel=2)
 
 
-def _same_size_images(paths: list[Path]) -> Iterator[np.ndarray]:
-    """Read ``paths`` in order; InputError naming the first frame whose size differs from the first frame's (boxes
-    of one sequence live in one coordinate frame)."""
-    first: tuple[int, int] | None = None
-    for path in paths:
-        image = read_image(path)
+class SameSizeFrames:
+    """Reads the frames of one sequence, refusing a frame whose size differs from the first frame read (boxes of one
+    sequence live in one coordinate frame): ``siamban track`` and the benchmark runners share this check, which
+    costs nothing beyond the reads themselves. ``error`` is the exception raised (InputError by default)."""
+
+    def __init__(self, error: type[SiamBANError] = InputError) -> None:
+        self.error = error
+        self.first: tuple[int, int] | None = None
+        self.first_name = ""
+
+    def check(self, path: str | Path | VideoFrame, image: np.ndarray) -> np.ndarray:
+        """``image`` (read from ``path``) when its size is the sequence's, else ``error`` naming both frames."""
         size = (image.shape[1], image.shape[0])
-        if first is None:
-            first = size
-        elif size != first:
-            raise InputError(f"{path}: {size[0]}x{size[1]} pixels, but the sequence's first frame "
-                             f"({getattr(paths[0], 'name', paths[0])}) is {first[0]}x{first[1]}: every frame of a "
-                             "sequence must have the same size")
-        yield image
+        if self.first is None:
+            self.first, self.first_name = size, str(getattr(path, "name", path))
+        elif size != self.first:
+            raise self.error(f"{path}: {size[0]}x{size[1]} pixels, but the sequence's first frame ({self.first_name}) "
+                             f"is {self.first[0]}x{self.first[1]}: every frame of a sequence must have the same size")
+        return image
+
+    def read(self, path: str | Path | VideoFrame) -> np.ndarray:
+        """Read one frame (``read_image``) and check its size."""
+        return self.check(path, read_image(path))
+
+
+def _same_size_images(paths: list[Path]) -> Iterator[np.ndarray]:
+    """Read ``paths`` in order through ``SameSizeFrames``."""
+    frames = SameSizeFrames()
+    for path in paths:
+        yield frames.read(path)
 
 
 def _video_source(path: Path) -> FrameSource:

@@ -10,12 +10,15 @@ A folder of sequences holds, per sequence, either
 Rules, the same for every caller: the line count must equal the frame count (a video's frames are counted by
 decoding it, as its header can be wrong); a malformed line is an error naming ``file:line``. An optional
 ``<root>/index.json`` maps names to ``{"frames": N, "first_box": [...], "size": [w, h], "role": ...}``: it lists
-the sequences, and its ``role`` (``train``, ``val``, ``heldout``) says what each may be used for.
+the sequences, and its ``role`` (``train``, ``val``, ``heldout``) says what each may be used for. Without it, every
+sub-folder that looks like a sequence (a ground-truth, ``img`` or ``video.*`` entry, or images) is one, and one that
+is malformed (``groundtruth.txt`` a folder, ``img`` a file, no frames) is a DatasetError naming it, not skipped.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,17 +59,42 @@ def find_video(folder: Path) -> Path | None:
 
 def is_sequence_folder(folder: Path) -> bool:
     """Whether ``folder`` holds a ground-truth file and frames (``img/``, images or a video)."""
-    return find_annotation(folder) is not None and (
-        find_video(folder) is not None or (folder / "img").is_dir() or bool(list_images(folder, required=False))
-    )
+    return not sequence_folder_problem(folder)
+
+
+def looks_like_sequence_folder(folder: Path) -> bool:
+    """Whether ``folder`` has anything of a sequence folder (a ground-truth, ``img`` or ``video.*`` entry of any
+    kind, or images): such a folder that is not a readable sequence is an error, not something to skip."""
+    names = (*ANNOTATION_NAMES, *VIDEO_NAMES, "img")
+    return any(os.path.lexists(folder / n) for n in names) or bool(list_images(folder, required=False))
+
+
+def sequence_folder_problem(folder: Path) -> str:
+    """What keeps ``folder`` from being a sequence folder ("" when nothing does), as the end of a message."""
+    if find_annotation(folder) is None:
+        odd = [n for n in ANNOTATION_NAMES if os.path.lexists(folder / n)]
+        if odd:
+            return f"{odd[0]} is not a readable file (a folder or a broken link?)"
+        return f"no {' or '.join(ANNOTATION_NAMES)}"
+    if find_video(folder) is not None or (folder / "img").is_dir():
+        return ""
+    odd = [n for n in (*VIDEO_NAMES, "img") if os.path.lexists(folder / n)]
+    if odd:
+        kind = "folder" if odd[0] == "img" else "readable file"
+        return f"{odd[0]} is not a {kind}, so the sequence has no frames"
+    if not list_images(folder, required=False):
+        return "no frames (expected img/*.jpg, images beside the ground truth, or video.mp4)"
+    return ""
 
 
 def read_sequence_folder(folder: str | Path) -> SequenceFiles:
     """Read one sequence folder (images or video), checking that boxes and frames match one to one."""
     folder = Path(folder)
+    problem = sequence_folder_problem(folder)
+    if problem:
+        raise DatasetError(f"{folder}: {problem}")
     anno = find_annotation(folder)
-    if anno is None:
-        raise DatasetError(f"{folder}: no {' or '.join(ANNOTATION_NAMES)}")
+    assert anno is not None  # sequence_folder_problem says so otherwise
     boxes = read_annotation(anno, columns=(4,))
     video = find_video(folder)
     if video is not None:
@@ -115,5 +143,12 @@ def sequence_names(root: str | Path) -> list[str]:
             if not (root / name).is_dir():
                 raise DatasetError(f"{index_path}: lists {name!r} but {root / name} is missing")
     else:
-        names = [p.name for p in root.iterdir() if p.is_dir() and is_sequence_folder(p)]
+        names = []
+        for path in sorted(root.iterdir(), key=natural_key):
+            if not path.is_dir() or path.name.startswith("."):
+                continue
+            if is_sequence_folder(path):
+                names.append(path.name)
+            elif looks_like_sequence_folder(path):  # a broken sequence is an error, never silently one fewer
+                raise DatasetError(f"{path}: looks like a sequence folder but {sequence_folder_problem(path)}")
     return sorted(names, key=natural_key)

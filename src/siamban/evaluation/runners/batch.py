@@ -19,7 +19,8 @@ import numpy as np
 from siamban.evaluation.datasets.base import Sequence
 from siamban.evaluation.metrics.region import axis_aligned_box
 from siamban.evaluation.runners.protocols import OPERun
-from siamban.io.frames import read_image
+from siamban.errors import DatasetError
+from siamban.io.frames import SameSizeFrames
 from siamban.tracker.sequence import SingleTargetTracker
 from siamban.tracker.batch import BatchTracker
 from siamban.tracker.tracker import SiamBANTracker, TrackResult
@@ -92,17 +93,20 @@ def run_ope_batched(
 ) -> None:
     """One-pass runs of many sequences in lock-step; ``on_done(seq, run)`` gets each finished sequence.
 
-    A frame's time is the batched call's time divided by the number of slots it served.
+    A frame's time is the batched call's time divided by the number of slots it served. Each sequence's frames are
+    checked to share one size (``SameSizeFrames``), as in the one-at-a-time runner.
     """
     queue = list(sequences)
     slots: dict[int, tuple[Sequence, int, np.ndarray, np.ndarray]] = {}
+    readers: dict[int, SameSizeFrames] = {}
 
     def start(slot: int) -> None:
         while queue:
             seq = queue.pop(0)
             if len(seq) == 0:
                 continue
-            image = read_image(seq.frames[0])
+            readers[slot] = SameSizeFrames(DatasetError)
+            image = readers[slot].read(seq.frames[0])
             box = axis_aligned_box(seq.ground_truth[0])
             tic = time.perf_counter()
             tracker.init(slot, image, box)
@@ -123,7 +127,7 @@ def run_ope_batched(
     for slot in range(tracker.capacity):
         start(slot)
     while slots:
-        images = {slot: read_image(seq.frames[i]) for slot, (seq, i, _, _) in slots.items()}
+        images = {slot: readers[slot].read(seq.frames[i]) for slot, (seq, i, _, _) in slots.items()}
         tic = time.perf_counter()
         results = tracker.track(images)
         share = (time.perf_counter() - tic) / len(images)

@@ -2,7 +2,9 @@
 
 The runners accept any object with ``init(image, box_xywh)`` and ``track(image) -> TrackResult`` (siamban's
 trackers, OpenCV's through a thin adapter, scripted test trackers). Each frame's time covers the tracker call only,
-not the image read. ``on_frame`` is called once per frame (progress bars).
+not the image read. ``on_frame`` is called once per frame (progress bars). Every frame read is checked to have the
+size of the sequence's first frame read (``SameSizeFrames``, the check ``siamban track`` makes): a mixed-size
+sequence is a DatasetError naming the frame, never tracked in two coordinate frames.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import numpy as np
 
 from siamban.evaluation.datasets.base import Sequence
 from siamban.evaluation.metrics.region import axis_aligned_box, region_overlaps
-from siamban.io.frames import read_image
+from siamban.errors import DatasetError
+from siamban.io.frames import SameSizeFrames
 from siamban.tracker.sequence import SingleTargetTracker
 
 FrameCallback = Callable[[int], None]
@@ -52,8 +55,9 @@ def run_ope(tracker: SingleTargetTracker, seq: Sequence, on_frame: FrameCallback
     n = len(seq)
     boxes = np.zeros((n, 4))
     times = np.zeros(n)
+    frames = SameSizeFrames(DatasetError)
     for i, path in enumerate(seq.frames[seq.init_frame :], start=seq.init_frame):
-        image = read_image(path)
+        image = frames.read(path)
         tic = time.perf_counter()
         if i == seq.init_frame:
             init = axis_aligned_box(seq.ground_truth[i])
@@ -82,12 +86,13 @@ def run_supervised(
     restart = 0
     failures = 0
     size = None
+    frames = SameSizeFrames(DatasetError)
     for i in range(n):
         if i < restart:
             trajectory.append([0])
             on_frame(1)
             continue
-        image = read_image(seq.frames[i])
+        image = frames.read(seq.frames[i])
         size = (image.shape[1], image.shape[0])
         tic = time.perf_counter()
         if i == restart:
@@ -173,10 +178,11 @@ def run_realtime(
     times = np.zeros(n)
     failures = 0
     sizes: dict[int, tuple[int, int]] = {}
+    frames = SameSizeFrames(DatasetError)
 
     def loader(i: int) -> Callable[[], np.ndarray]:
         def load() -> np.ndarray:
-            image = read_image(seq.frames[i])
+            image = frames.read(seq.frames[i])
             sizes[i] = (image.shape[1], image.shape[0])
             return image
 

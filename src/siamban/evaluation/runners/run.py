@@ -13,7 +13,6 @@ import math
 import multiprocessing as mp
 import os
 import queue as queue_module
-import re
 import warnings
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Callable, Mapping
 
 from siamban.evaluation.datasets.base import Benchmark, Sequence
-from siamban.evaluation.results import result_paths, write_boxes, write_times, write_trajectory
+from siamban.evaluation.results import read_result, result_paths, write_boxes, write_times, write_trajectory
 from siamban.evaluation.runners.batch import SlotTracker, run_ope_batched
 from siamban.evaluation.runners.protocols import OPERun, run_ope, run_realtime, run_supervised
 from siamban.errors import InputError, SiamBANWarning
@@ -56,27 +55,15 @@ class RunSummary:
 
 def result_problem(path: Path, frames: int, protocol: str) -> str:
     """Why the result file ``path`` cannot count as a finished run of a ``frames``-frame sequence ("" when it can):
-    one line per frame, each of finite numbers (4 for a box; VOT also 1 for a code, 6 or 8 for a polygon)."""
-    widths = (1, 4, 6, 8) if protocol == "vot" else (4,)
-    count = 0
+    the check ``siamban eval`` applies when it scores the file (``read_result``), as one line naming ``file:line``."""
+    path = Path(path)
     try:
-        with open(path, errors="replace") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                count += 1
-                if count > frames:
-                    return f"more than {frames} lines for {frames} frames"
-                parts = [p for p in re.split(r"[,\t ]+", line.strip()) if p]
-                try:
-                    values = [float(p) for p in parts]
-                except ValueError:
-                    return f"line {number} is not numbers: {line.strip()[:40]!r}"
-                if len(values) not in widths or not all(math.isfinite(v) for v in values):
-                    return f"line {number} is not {' or '.join(map(str, widths))} finite numbers: {line.strip()[:40]!r}"
+        read_result(path, protocol, frames)
+    except InputError as exc:
+        return str(exc)
     except OSError as exc:
-        return f"unreadable ({exc.strerror or exc})"
-    return "" if count == frames else f"{count} lines for {frames} frames"
+        return f"{path}: unreadable ({exc.strerror or exc})"
+    return ""
 
 
 def is_finished(path: Path, frames: int, protocol: str) -> bool:
@@ -87,8 +74,8 @@ def is_finished(path: Path, frames: int, protocol: str) -> bool:
         return False
     problem = result_problem(path, frames, protocol)
     if problem:
-        warnings.warn(SiamBANWarning(f"{path}: existing result file is not valid ({problem}); running the sequence "
-                                     "again"), stacklevel=2)
+        warnings.warn(SiamBANWarning(f"existing result file is not valid, running the sequence again: {problem}"),
+                      stacklevel=2)
     return not problem
 
 
