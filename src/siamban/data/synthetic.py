@@ -42,6 +42,8 @@ import numpy as np
 
 from siamban.errors import ConfigError, DatasetError, DependencyError
 from siamban.io.atomic import write_bytes_atomic, write_text_atomic
+from siamban.io.annotations import format_box
+from siamban.io.frames import read_image
 from siamban.progress import progress_bar
 
 #: scikit-image sample images used by default: file name -> licence as stated in its ``skimage.data`` docstring.
@@ -214,14 +216,6 @@ def generated_images() -> tuple[np.ndarray, ...]:
     streaks = 0.5 + 0.2 * streaks / max(float(streaks.std()), 1e-6) + 0.15 * _smooth_noise(rng, (H, W), 30)
     images.append(_colourise(rng, np.clip(streaks, 0, 1)))
     return tuple(np.clip(image, 0, 255).astype(np.uint8) for image in images)
-
-
-def read_image(path: Path) -> np.ndarray:
-    """An image file as an HxWx3 BGR uint8 array (grey images are replicated to three channels)."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{path}: not a readable image")
-    return image
 
 
 @lru_cache(maxsize=8)
@@ -824,13 +818,6 @@ def generate_sequence(
     )
 
 
-def format_box_line(box: np.ndarray) -> str:
-    """One ``groundtruth.txt`` line: ``x,y,w,h`` (0-based pixels), ``0,0,0,0`` for an absent target."""
-    if np.isnan(box).any():
-        return "0,0,0,0"
-    return ",".join(f"{v:g}" for v in box)
-
-
 def write_otb_sequence(sequence: SyntheticSequence, root: str | Path, jpeg_quality: int = 95) -> Path:
     """Write ``root/NAME/img/00001.jpg ...`` and the annotation in the OTB layout ``siamban test --dataset OTB100``
     reads: ``groundtruth_rect.txt`` (``x,y,w,h`` per frame, 0-based pixels, ``0,0,0,0`` when absent; the same lines
@@ -845,7 +832,7 @@ def write_otb_sequence(sequence: SyntheticSequence, root: str | Path, jpeg_quali
         if not ok:
             raise DatasetError(f"{path}: could not encode the frame")
         write_bytes_atomic(path, encoded.tobytes(), durable=False)  # frames can be remade: no fsync per file
-    boxes = "".join(format_box_line(b) + "\n" for b in sequence.boxes)
+    boxes = "".join(format_box(b) + "\n" for b in sequence.boxes)
     write_text_atomic(folder / "absence.label", "".join(f"{int(a)}\n" for a in sequence.absent))
     write_text_atomic(folder / "visibility.txt", "".join(f"{v:.4f}\n" for v in sequence.visibility))
     write_text_atomic(folder / "groundtruth.txt", boxes)
