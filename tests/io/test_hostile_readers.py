@@ -96,3 +96,21 @@ def test_same_size_frames_is_the_check_track_uses(tmp_path):
     with pytest.raises(InputError) as track_info:  # `siamban track`'s frame source: the same check, InputError
         list(open_frames(tmp_path / "f"))
     assert str(track_info.value) == message
+
+
+def test_a_truncated_jpeg_is_refused_not_decoded_half_grey(tmp_path):
+    import cv2
+    import numpy as np
+    import pytest
+
+    from siamban.errors import InputError
+    from siamban.io.frames import read_image
+
+    image = np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    data = cv2.imencode(".jpg", image)[1].tobytes()
+    whole, cut = tmp_path / "whole.jpg", tmp_path / "cut.jpg"
+    whole.write_bytes(data)
+    cut.write_bytes(data[: len(data) // 2])
+    assert read_image(whole).shape == (64, 64, 3)
+    with pytest.raises(InputError, match="cut.jpg: truncated JPEG"):
+        read_image(cut)

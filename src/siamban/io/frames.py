@@ -21,7 +21,7 @@ from siamban.io.video_frames import VideoFrame, read_video_frame
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence what native libraries (FFmpeg, OpenCV's readers and camera backends) print straight to file
-    descriptor 2 while a video or camera is probed: a file that is not a video gives one siamban error line, not
+    descriptor 2 while a video, camera or image is read: a file that is not a video gives one siamban error line, not
     FFmpeg's ``moov atom not found`` above it. Python's own ``sys.stderr`` writes are flushed first."""
     with contextlib.suppress(Exception):
         sys.stderr.flush()
@@ -55,7 +55,15 @@ def read_image(path: str | Path | VideoFrame) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: image file not found")
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if path.suffix.lower() in (".jpg", ".jpeg") and b"\xff\xd9" not in data[-64:]:
+        # libjpeg decodes what is there and greys out the rest, with only a warning on stderr: a wrong frame
+        raise InputError(f"{path}: truncated JPEG (no end-of-image marker): the frame would be partly grey")
+    with quiet_native_stderr():  # native decoders' own warnings above our own line
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None:
         raise InputError(f"{path}: not a readable image")
     return image
