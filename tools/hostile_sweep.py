@@ -731,7 +731,8 @@ def cases(inputs: Path, full: Path | None, readonly: Path, devfull: Path) -> lis
     add("synth: output is a file", ["synth", "blocker", "--count", "1", "--length", "5"], setup=blocker)
     add("synth: output /dev/full", ["synth", str(devfull), "--count", "1", "--length", "5"])
     if full is not None:
-        add("synth: output on a full disk", ["synth", f"{full}/s", "--count", "1", "--length", "5"])
+        add("synth: output on a full disk", ["synth", f"{full}/s", "--count", "1", "--length", "40", "--width", "320",
+                                             "--height", "240"])
     add("synth: Ctrl-C mid-run", ["synth", "s", "--count", "50", "--length", "60"], "any", interrupt_after=5.0,
         check=lambda w: None)
 
