@@ -114,3 +114,17 @@ def test_a_truncated_jpeg_is_refused_not_decoded_half_grey(tmp_path):
     assert read_image(whole).shape == (64, 64, 3)
     with pytest.raises(InputError, match="cut.jpg: truncated JPEG"):
         read_image(cut)
+
+
+def test_an_empty_image_file_is_one_clear_error(tmp_path):
+    import pytest
+
+    from siamban.errors import InputError
+    from siamban.io.frames import read_image
+
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(InputError, match="empty.jpg: empty file, not an image"):
+        read_image(tmp_path / "empty.jpg")
+    (tmp_path / "text.jpg").write_text("not a picture")
+    with pytest.raises(InputError, match="text.jpg: not a readable image"):
+        read_image(tmp_path / "text.jpg")

@@ -59,7 +59,9 @@ def read_image(path: str | Path | VideoFrame) -> np.ndarray:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    if path.suffix.lower() in (".jpg", ".jpeg") and b"\xff\xd9" not in data[-64:]:
+    if not data:
+        raise InputError(f"{path}: empty file, not an image")
+    if data.startswith(b"\xff\xd8") and b"\xff\xd9" not in data[-64:]:
         # libjpeg decodes what is there and greys out the rest, with only a warning on stderr: a wrong frame
         raise InputError(f"{path}: truncated JPEG (no end-of-image marker): the frame would be partly grey")
     with quiet_native_stderr():  # native decoders' own warnings above our own line
