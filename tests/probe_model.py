@@ -147,3 +147,19 @@ def write_probe_files(root, frames: int = 24):
         cv2.imwrite(str(folder / f"{i + 1}.png"), image)
     video.release()
     return root, boxes
+
+
+def write_probe_otb(root, frames: int = 4):
+    """``write_probe_files`` plus the same moving square as a one-sequence OTB100 layout (``OTB100/Square``, 1-based
+    ``groundtruth_rect.txt``); returns the root."""
+    import cv2
+
+    root, _ = write_probe_files(root, frames)
+    images, boxes = moving_square_video(frames)
+    folder = root / "OTB100" / "Square" / "img"
+    folder.mkdir(parents=True)
+    for i, frame in enumerate(images):
+        cv2.imwrite(str(folder / f"{i + 1:04d}.jpg"), frame)
+    (folder.parent / "groundtruth_rect.txt").write_text(
+        "\n".join(",".join(str(int(v) + (1 if k < 2 else 0)) for k, v in enumerate(b)) for b in boxes) + "\n")
+    return root

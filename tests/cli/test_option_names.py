@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-import cv2
 import numpy as np
 import pytest
 
-from probe_model import moving_square_video, write_probe_files
+from probe_model import write_probe_otb
 from siamban.cli import COMMANDS, build_parser, main
 from siamban.cli.common import SHARED_HELP
 
@@ -114,15 +113,7 @@ def test_synth_quiet_writes_without_progress(tmp_path, capsys):
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     """The probe model and a one-sequence OTB layout of a moving square (6 frames)."""
-    root, _ = write_probe_files(tmp_path_factory.mktemp("probe"), 6)
-    frames, boxes = moving_square_video(6)
-    folder = root / "OTB100" / "Square" / "img"
-    folder.mkdir(parents=True)
-    for i, frame in enumerate(frames):
-        cv2.imwrite(str(folder / f"{i + 1:04d}.jpg"), frame)
-    (folder.parent / "groundtruth_rect.txt").write_text(
-        "\n".join(",".join(str(int(v) + (1 if k < 2 else 0)) for k, v in enumerate(b)) for b in boxes) + "\n")
-    return root
+    return write_probe_otb(tmp_path_factory.mktemp("probe"), 6)
 
 
 def _test(probe, results, *extra):

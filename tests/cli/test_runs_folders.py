@@ -3,12 +3,11 @@ demo when no output is given, and ``--set KEY=VALUE`` on every command that take
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 import yaml
 
-from probe_model import moving_square_video, write_probe_files
+from probe_model import write_probe_otb
 from real_data_fakes import write_image_sequence, write_image_set, write_index, write_video
 from siamban.cli import main
 from siamban.cli.common import claim_run_dir, latest_run_dir, next_run_dir
@@ -19,15 +18,7 @@ from siamban.errors import OutputError
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     """The probe model, a 4-frame moving-square video and the same frames as a one-sequence OTB layout."""
-    root, _ = write_probe_files(tmp_path_factory.mktemp("probe"), 4)
-    frames, boxes = moving_square_video(4)
-    folder = root / "OTB100" / "Square" / "img"
-    folder.mkdir(parents=True)
-    for i, frame in enumerate(frames):
-        cv2.imwrite(str(folder / f"{i + 1:04d}.jpg"), frame)
-    (folder.parent / "groundtruth_rect.txt").write_text(
-        "\n".join(",".join(str(int(v) + (1 if k < 2 else 0)) for k, v in enumerate(b)) for b in boxes) + "\n")
-    return root
+    return write_probe_otb(tmp_path_factory.mktemp("probe"), 4)
 
 
 @pytest.fixture

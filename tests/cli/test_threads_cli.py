@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import cv2
 import pytest
 import torch
 
 import siamban.cli.run_benchmark as test_command
 import siamban.cli.track as track_command
 import siamban.cli.tune as tune_command
-from probe_model import moving_square_video, write_probe_files
+from probe_model import write_probe_otb
 from siamban.cli import main
 
 
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     """The probe model and a one-sequence OTB layout of a moving square (4 frames)."""
-    root, _ = write_probe_files(tmp_path_factory.mktemp("probe"), 4)
-    frames, boxes = moving_square_video(4)
-    folder = root / "OTB100" / "Square" / "img"
-    folder.mkdir(parents=True)
-    for i, frame in enumerate(frames):
-        cv2.imwrite(str(folder / f"{i + 1:04d}.jpg"), frame)
-    (folder.parent / "groundtruth_rect.txt").write_text(
-        "\n".join(",".join(str(int(v) + (1 if k < 2 else 0)) for k, v in enumerate(b)) for b in boxes) + "\n")
-    return root
+    return write_probe_otb(tmp_path_factory.mktemp("probe"), 4)
 
 
 def _model(root):
