@@ -984,7 +984,9 @@ def main() -> int:
         "root": ROOT_USER,
         "full_disk_mounted": full is not None,
         "notes": notes,
-        "results": [dataclasses.asdict(r) for r in done],
+        # the temporary folder as $SWEEP and this checkout as $REPO: no machine paths in the report
+        "results": [{k: v.replace(str(base), "$SWEEP").replace(str(REPO), "$REPO") if isinstance(v, str) else v
+                     for k, v in dataclasses.asdict(r).items()} for r in done],
     }
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

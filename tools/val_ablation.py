@@ -23,6 +23,7 @@ from siamban.evaluation.trackers import SiamBANFactory
 from siamban.data.synthetic import write_otb_sequences
 from siamban.errors import InputError, SiamBANError
 from siamban.io.atomic import write_text_atomic
+from siamban.machine import report_path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from select_and_ship import VAL_CONFIG, VAL_SEEDS  # noqa: E402  (the same generated validation sequences)
@@ -68,7 +69,7 @@ def main() -> int:
     for weights in args.weights or [str(DEFAULT_WEIGHTS)]:
         factory = SiamBANFactory(args.config, weights)
         for name, overrides in trials:
-            row: dict = {"trial": name, "weights": weights, "overrides": overrides}
+            row: dict = {"trial": name, "weights": report_path(weights), "overrides": overrides}
             for split, bench in splits.items():
                 scores = track_and_score(bench, _Bound(factory, overrides), None, name, workers=args.workers,
                                          show_progress=False)
