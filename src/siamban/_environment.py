@@ -14,13 +14,22 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 
-#: Whether importing siamban chose the passive policy for this process.
-PASSIVE_SET = False
+
+def quiet_openmp_waits(environ: MutableMapping[str, str] | None = None) -> bool:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` in ``environ`` (default ``os.environ``) unless the user chose a policy or a
+    spin count; True when set. Takes effect only in processes that load torch afterwards (libgomp reads it once);
+    processes started later inherit it, so spawned workers wait passively too."""
+    env = os.environ if environ is None else environ
+    if "OMP_WAIT_POLICY" in env or "GOMP_SPINCOUNT" in env:
+        return False
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    return True
+
 
 os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
 os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 
-if "torch" not in sys.modules and "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
-    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    PASSIVE_SET = True
+#: Whether importing siamban chose the passive policy for this process.
+PASSIVE_SET = "torch" not in sys.modules and quiet_openmp_waits()

@@ -10,6 +10,7 @@ import torch
 from siamban.assets import DEFAULT_CONFIG, default_weights
 from siamban.config import SiamBANConfig, TrackConfig, config_path, resolve_config, with_tracker_preset
 from siamban.errors import CheckpointError, ConfigError
+from siamban.export.runtime import is_onnx_export, load_exported
 from siamban.inference import Precision, optimize_for_inference
 from siamban.models import SiamBAN, build_model, load_weights
 from siamban.models.weights import read_state_dict
@@ -134,13 +135,6 @@ def inference_network(
     return optimize_for_inference(model, precision) if optimize else model
 
 
-def is_onnx_export(weights: str | Path | None) -> bool:
-    """Whether ``weights`` names ONNX graphs ``siamban export onnx`` wrote rather than a PyTorch checkpoint."""
-    from siamban.export import is_onnx_export as names_export
-
-    return names_export(weights)
-
-
 def exported_network(
     config: str | Path | SiamBANConfig | None,
     weights: str | Path,
@@ -150,8 +144,6 @@ def exported_network(
 ) -> LoadedNetwork:
     """The exported graphs ``weights`` in ONNX Runtime, with the config their metadata carries, or ``config`` after
     checking that the graphs were exported from it (ConfigError otherwise). Nothing is exported again."""
-    from siamban.export import load_exported
-
     if precision != "fp32":
         raise ConfigError(f"precision {precision!r} needs the torch backend with optimize=True (else fp32 only)")
     given = resolve_config(config) if isinstance(config, (str, Path)) else config

@@ -105,13 +105,22 @@ def score_size(search_size: int, exemplar_size: int, stride: int, base_size: int
     return (search_size - exemplar_size) // stride + 1 + base_size
 
 
+def _window_origins(centers: np.ndarray, window_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sizes, first columns, first rows) of N official crop windows: first pixel ``floor(c - (s + 1) / 2 + 0.5)``."""
+    sizes = np.asarray(window_sizes, dtype=np.int64).reshape(-1)
+    if (sizes < 1).any():
+        raise InputError(f"crop window of size {int(sizes.min())} is empty")
+    centers = np.asarray(centers, dtype=np.float64).reshape(-1, 2)
+    half = (sizes + 1) / 2
+    xmin = np.floor(centers[:, 0] - half + 0.5).astype(np.int64)
+    ymin = np.floor(centers[:, 1] - half + 0.5).astype(np.int64)
+    return sizes, xmin, ymin
+
+
 def _window_origin(center: Sequence[float], window_size: int) -> tuple[int, int, int]:
-    """(size, first column, first row) of the official crop window: first pixel ``floor(c - (s + 1) / 2 + 0.5)``."""
-    s = int(window_size)
-    if s < 1:
-        raise InputError(f"crop window of size {window_size} is empty")
-    c = (s + 1) / 2
-    return s, int(np.floor(center[0] - c + 0.5)), int(np.floor(center[1] - c + 0.5))
+    """``_window_origins`` of one window, as ints."""
+    sizes, xmin, ymin = _window_origins(np.asarray([center]), np.asarray([int(window_size)]))
+    return int(sizes[0]), int(xmin[0]), int(ymin[0])
 
 
 def crop_window(
@@ -171,14 +180,8 @@ def crop_windows_tensor(
     one grey level. Lets a GPU tracker upload the frame once and crop any number of targets with a fixed number of
     kernel launches.
     """
-    centers = np.asarray(centers, dtype=np.float64).reshape(-1, 2)
-    sizes = np.asarray(window_sizes, dtype=np.int64).reshape(-1)
-    if (sizes < 1).any():
-        raise InputError(f"crop window of size {int(sizes.min())} is empty")
+    sizes, xmin, ymin = _window_origins(centers, window_sizes)
     height, width, channels = (int(v) for v in frame.shape)
-    half = (sizes + 1) / 2
-    xmin = np.floor(centers[:, 0] - half + 0.5).astype(np.int64)
-    ymin = np.floor(centers[:, 1] - half + 0.5).astype(np.int64)
     first, second, weight = _resize_taps(sizes, out_size)
     outside = -(height * width + width + 1)  # any index built from an outside row or column is negative
     ys, xs = (ymin[:, None] + first, ymin[:, None] + second), (xmin[:, None] + first, xmin[:, None] + second)

@@ -30,7 +30,6 @@ from siamban.cli.common import (
     threads_from_args,
 )
 from siamban.errors import InputError
-from siamban.inference.optimize import quiet_openmp_waits
 from siamban.io.atomic import check_folder_name, check_output_dir
 
 
@@ -109,8 +108,6 @@ def run(args: argparse.Namespace) -> int:
         save_run_record(run_dir, args, factory.resolved_config() if isinstance(factory, SiamBANFactory) else None)
     if args.workers <= 1:  # tracking runs in this process: the runner sets threads in worker processes only
         threads_from_args(args)
-    else:  # spawned workers load torch afresh: a passive OpenMP wait keeps them fast beside each other
-        quiet_openmp_waits()
     summary = run_benchmark(benchmark, factory, args.results_dir, name, workers=args.workers, options=options,
                             threads=args.threads, batch_factory=batch, show_progress=not args.quiet)
     where = Path(args.results_dir) / benchmark.name / name

@@ -22,7 +22,6 @@ from siamban.cli.common import (
 from siamban.cli.run_benchmark import THREADS_DETAIL, WORKERS_DETAIL, benchmark_from_args
 from siamban.api import resolve_device
 from siamban.errors import InputError
-from siamban.inference.optimize import quiet_openmp_waits
 from siamban.io.atomic import check_output_dir
 
 #: Roles that mark report-only sequences: tuning on them is refused without --allow-test-split.
@@ -80,8 +79,6 @@ def run(args: argparse.Namespace) -> int:
     space = SearchSpace(args.penalty_k, args.window_influence, args.lr)
     if args.workers <= 1:  # trials run in this process: the runner sets threads in worker processes only
         threads_from_args(args)
-    else:  # spawned workers load torch afresh: a passive OpenMP wait keeps them fast beside each other
-        quiet_openmp_waits()
     summary = tune(benchmark, factory, args.output, factory.resolved_config(), args.method, args.budget, args.seed,
                    space, args.workers, args.threads, show_progress=not args.quiet)
     print(f"{benchmark.name}: {len(benchmark)} sequences, {summary.new} new trials, {len(summary.trials)} in "

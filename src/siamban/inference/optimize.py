@@ -11,13 +11,13 @@ from __future__ import annotations
 import math
 import os
 import time
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, get_args
 
 import torch
 from torch import nn
 
+from siamban._environment import quiet_openmp_waits  # noqa: F401  (its home is the import-time module)
 from siamban.errors import ConfigError
 from siamban.inference.fold import fold_batchnorm
 from siamban.inference.onednn import onednn_available, pack_for_cpu
@@ -179,17 +179,6 @@ def default_inference_threads(cores: int, busy: float) -> int:
     """Threads for batch-1 tracking on ``cores`` physical cores of which other processes keep ``busy`` cores busy:
     one per core left free (``BUSY_TOLERANCE`` of a core forgiven), at least one."""
     return max(1, min(cores, math.floor(cores - busy + BUSY_TOLERANCE)))
-
-
-def quiet_openmp_waits(environ: MutableMapping[str, str] | None = None) -> bool:
-    """Set ``OMP_WAIT_POLICY=PASSIVE`` in ``environ`` (default ``os.environ``) unless the user chose a policy or a
-    spin count; True when set. Takes effect only in processes that load torch afterwards (libgomp reads it once):
-    the CLI's spawned workers, or a launcher that sets it before ``import torch``."""
-    env = os.environ if environ is None else environ
-    if "OMP_WAIT_POLICY" in env or "GOMP_SPINCOUNT" in env:
-        return False
-    env["OMP_WAIT_POLICY"] = "PASSIVE"
-    return True
 
 
 def resolve_inference_threads(threads: int | None = None) -> int:

@@ -67,7 +67,13 @@ class DeviceCrops(HostCrops):
         return [batch[i : i + 1] for i in range(len(batch))]
 
     def stack(self, crops: Sequence[Pixels]) -> torch.Tensor:
+        """The network input: the batch ``cut`` made when ``crops`` are all of its rows in order (no copy, the usual
+        case of a ``BatchTracker`` on one frame), else the rows concatenated."""
         rows = [c for c in crops if isinstance(c, torch.Tensor)]
+        base = rows[0]._base
+        if (len(rows) > 1 and isinstance(base, torch.Tensor) and len(base) == len(rows)
+                and all(r._base is base and r.data_ptr() == base[i].data_ptr() for i, r in enumerate(rows))):
+            return base
         return torch.cat(rows) if len(rows) > 1 else rows[0]
 
 
