@@ -13,7 +13,7 @@ out=${OUT:-benchmarks/results}
 mkdir -p "$out"
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
 python3 -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"; print(torch.__version__, torch.cuda.get_device_name())' || exit 1
-python3 -m pytest -q -p no:cacheprovider --continue-on-collection-errors -m cuda -rs tests 2>&1 | tee "$out/gpu_tests.log"
+python3 -m pytest -q -o addopts="" -p no:cacheprovider --continue-on-collection-errors -m cuda -rs tests 2>&1 | tee "$out/gpu_tests.log"
 python3 benchmarks/speed.py --device cuda --paths eager fp32 fp16 bf16 --batch 256 --frames 300 --warmup 5 \
     --iou-frames 100 --sequences "${SEQUENCES:-../shared/data/sequences}" --profile \
     --json "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"

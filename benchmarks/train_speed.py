@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -166,6 +167,7 @@ def main() -> None:
         "device": device_name(device),
         "device_type": device.type,
         "threads": torch.get_num_threads(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "unset (libgomp's default)"),
         "torch": torch.__version__,
         "precision": ", ".join(sorted({r["precision"] for r in results if "precision" in r})),
         "results": results,

@@ -2,7 +2,8 @@
 
 Scores each epoch snapshot of a ``siamban train`` run (``RUN/snapshot/checkpoint_eN.pth``) on the val-role real
 sequences of ``shared/data/sequences`` and on generated validation sequences (seeds disjoint from training and from
-the held-out report), picks the best mean success AUC, and writes its model weights in fp16 to
+the held-out report), picks the best success AUC on the real val sequences (``--select mean``: the mean of both
+sets), and writes its model weights (fp32; ``--fp16`` halves the file) to
 ``src/siamban/assets/models/siamban_lite0.pth`` plus the selection log as JSON. Held-out sequences are never read.
 
     python tools/select_and_ship.py runs/default_model --epochs 8 10 12
@@ -29,6 +30,8 @@ from siamban.training.snapshots import checkpoint_path
 
 VAL_SEEDS = range(800_000, 800_008)
 VAL_CONFIG = SyntheticConfig(width=320, height=240, length=150, distractors=2, occlusions=1)
+SELECTIONS = {"real-val": "success AUC on the real val sequences",
+              "mean": "mean of the real-val and generated-val success AUCs"}
 
 
 def fp16_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -45,6 +48,9 @@ def main() -> int:
     parser.add_argument("--output", default=str(DEFAULT_WEIGHTS))
     parser.add_argument("--log", default="benchmarks/results/default_model_selection.json")
     parser.add_argument("--no-ship", action="store_true", help="score and log only; write no weights")
+    parser.add_argument("--select", choices=SELECTIONS, default="real-val",
+                        help="the score that picks the epoch (default: real-val, the sets the targets are on)")
+    parser.add_argument("--fp16", action="store_true", help="ship the weights in fp16 (default: fp32)")
     args = parser.parse_args()
 
     run = Path(args.run)
@@ -70,7 +76,7 @@ def main() -> int:
               "generated-val": load_benchmark("folders", generated)}
 
     log_path = Path(args.log)
-    log = {"run": str(run), "selection": "mean of the real-val and generated-val success AUCs", "epochs": {}}
+    log = {"run": str(run), "selection": SELECTIONS[args.select], "epochs": {}}
     if log_path.is_file():  # scores of the very same snapshot files (size and time) are kept
         earlier = json.loads(log_path.read_text())
         if earlier.get("run") == str(run):
@@ -87,19 +93,20 @@ def main() -> int:
             log_path.write_text(json.dumps(log, indent=2))
         scores = log["epochs"][path.name]
         aucs = {k: v for k, v in scores.items() if k not in ("mean", "file")}
-        mean = scores["mean"]
-        print(f"{path.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()) + f", mean {mean:.3f}")
-        if best is None or mean > best[0]:
-            best = (mean, path)
+        score = scores[args.select]
+        print(f"{path.name}: " + ", ".join(f"{k} {v:.3f}" for k, v in aucs.items()) + f", mean {scores['mean']:.3f}")
+        if best is None or score > best[0]:
+            best = (score, path)
     assert best is not None
     if args.no_ship:
         return 0
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(fp16_state(read_state_dict(best[1])), out)
+    state = read_state_dict(best[1])
+    torch.save(fp16_state(state) if args.fp16 else state, out)
     log["chosen"] = best[1].name
     log_path.write_text(json.dumps(log, indent=2))
-    print(f"chose {best[1].name} (mean val AUC {best[0]:.3f}) -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    print(f"chose {best[1].name} ({args.select} AUC {best[0]:.3f}) -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

@@ -14,12 +14,14 @@ siamban synth work_data/synthetic_train --count 160 --seed 0 --width 320 --heigh
 siamban synth work_data/synthetic_train --count 80 --seed 160 --width 640 --height 360 --length 150 \
     --distractors 3 --occlusions 1 --exits 1 --max-speed 0.03 --max-rotation 30 --target-area-min 0.004 \
     --target-area-max 0.03
-# 3. Train (resumable: re-run with --resume auto after an interruption). One thread avoids OpenMP stalls when the
-#    machine is shared; on an idle machine OMP_NUM_THREADS=2 is faster.
-OMP_NUM_THREADS=1 siamban train --config recipes/default_model/config.yaml -o runs/default_model --workers 1
-# 4. Pick the epoch with the best mean val success AUC (the 5 val-role real sequences + 8 generated val sequences)
-#    among the last five, and ship it in fp16 (log: benchmarks/results/default_model_selection.json).
-OMP_NUM_THREADS=1 python tools/select_and_ship.py runs/default_model --epochs 8 9 10 11 12
+# 3. Train (resumable: re-run with --resume auto after an interruption): 8 epochs with the backbone frozen, then 4
+#    that also train stage 5 at 0.1x the rate. Two threads with OpenMP's active waits (what `siamban train` keeps):
+#    on a machine shared with other work, OMP_NUM_THREADS=1 avoids the stall of two spinning threads.
+OMP_NUM_THREADS=2 siamban train --config recipes/default_model/config.yaml -o runs/default_model --workers 1
+# 4. Pick the epoch with the best success AUC on the 5 val-role real sequences among the last five (the 8 generated
+#    val sequences are scored and logged too), and ship its weights in fp32
+#    (log: benchmarks/results/default_model_selection.json).
+OMP_NUM_THREADS=2 python tools/select_and_ship.py runs/default_model --epochs 8 9 10 11 12
 # 5. Tracker settings on the same val data (tools/val_ablation.py; all rows in benchmarks/results/default_model_val_ablation.json):
 #    the small-target search and the lost-target score, then penalty_k, window_influence and lr by `siamban tune`
 #    (trial 0 = the starting settings, then 11 random trials, seed 0; trials in

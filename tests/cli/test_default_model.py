@@ -14,17 +14,17 @@ from siamban.io.annotations import read_groundtruth, valid_boxes
 from siamban.geometry import iou_xywh
 from siamban.models import build_model, load_weights
 
-#: Mean overlap of the shipped model on its sample clip: 0.770 when it shipped (siamban demo, 2 threads),
+#: Mean overlap of the shipped model on its sample clip: 0.773 when it shipped (siamban demo, 2 threads),
 #: less a margin for the summation order other thread counts or CPUs give.
 DEMO_MIN_OVERLAP = 0.70
 
 
-def test_shipped_weights_are_small_fp16_and_fit_the_bundled_config():
+def test_shipped_weights_are_small_fp32_and_fit_the_bundled_config():
     path = default_weights()
-    assert path.stat().st_size < 20e6
+    assert path.stat().st_size < 20e6  # the ceiling for weights inside the package
     state = torch.load(path, map_location="cpu", weights_only=True)
     floating = [v for v in state.values() if v.is_floating_point()]
-    assert floating and all(v.dtype == torch.float16 for v in floating)
+    assert floating and all(v.dtype == torch.float32 for v in floating)  # the trained values, unrounded
     load_weights(build_model(resolve_config(DEFAULT_CONFIG)), path)  # strict: raises on any misfit
 
 

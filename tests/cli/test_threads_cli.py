@@ -35,11 +35,12 @@ def _threads_seen(monkeypatch, module, name) -> list[int]:
     return seen
 
 
+@pytest.mark.threads(2)
 def test_test_honours_threads_with_one_worker(probe, tmp_path, monkeypatch, capsys):
     seen = _threads_seen(monkeypatch, test_command, "run_benchmark")
     argv = ["test", "--dataset", "OTB100", "--dataset-root", str(probe / "OTB100"), "--results-dir",
             str(tmp_path / "results"), "--quiet", "--threads", "1", *_model(probe)]
-    assert torch.get_num_threads() == 2  # tests start on two threads (tests/conftest.py)
+    assert torch.get_num_threads() == 2  # the marker starts it on two threads (tests/conftest.py)
     assert main(argv) == 0
     assert seen == [1] and "1 sequences run" in capsys.readouterr().out
 

@@ -80,6 +80,20 @@ def test_quiet_openmp_waits_respects_the_users_choice():
         assert not quiet_openmp_waits(env) and env == chosen
 
 
+@pytest.mark.parametrize("argv, training", [
+    (["/venv/bin/siamban", "train", "--config", "x"], True),
+    (["-m", "train", "--config", "x"], True),  # python -m siamban train (torchrun's workers too)
+    (["/venv/bin/siamban", "track", "video.mp4"], False),
+    (["/venv/bin/siamban", "--version"], False),
+    (["script.py", "train"], False),  # a user's own script: its argv says nothing about siamban
+    (["/venv/bin/siamban"], False),
+])
+def test_training_commands_keep_active_waits(argv, training):
+    env: dict[str, str] = {}
+    assert quiet_openmp_waits(env, argv) is not training
+    assert env == ({} if training else {"OMP_WAIT_POLICY": "PASSIVE"})
+
+
 # ----------------------------------------------------------------------------------------------------------------------
 # benchmarks/speed.py --background-load
 

@@ -8,7 +8,7 @@ from golden import formula_state_dict, golden_arrays, needs_golden
 from siamban.config import SiamBANConfig
 from siamban.models import build_model, load_weights
 
-pytestmark = needs_golden
+pytestmark = [needs_golden, pytest.mark.threads(2)]
 
 
 @pytest.fixture(scope="module")

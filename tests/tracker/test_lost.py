@@ -1,6 +1,7 @@
 """Confidence, target-lost detection and re-initialisation."""
 
 import dataclasses
+import functools
 
 import numpy as np
 import pytest
@@ -32,6 +33,7 @@ def leave_and_return_video():
     return frames, boxes
 
 
+@functools.cache  # several tests read the same run; its results are frozen records
 def run(lost_instance_size: int):
     frames, boxes = leave_and_return_video()
     cfg = dataclasses.replace(PROBE_CONFIG.track, lost_score=0.5, lost_frames=3, lost_instance_size=lost_instance_size)

@@ -80,6 +80,7 @@ def test_update_state_hand_computed():
 
 
 @needs_golden
+@pytest.mark.threads(2)
 def test_teacher_forced_against_the_official_tracker():
     """From each official state and frame: the crop is the official crop, and the maps give the official box."""
     g = golden_arrays()
