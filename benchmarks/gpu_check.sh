@@ -16,6 +16,6 @@ python3 -c 'import torch; assert torch.cuda.is_available(), "no CUDA device"; pr
 python3 -m pytest -q -o addopts="" -p no:cacheprovider --continue-on-collection-errors -m cuda -rs tests 2>&1 | tee "$out/gpu_tests.log"
 python3 benchmarks/speed.py --device cuda --paths eager fp32 fp16 bf16 --batch 256 --frames 300 --warmup 5 \
     --iou-frames 100 --sequences "${SEQUENCES:-../shared/data/sequences}" --profile \
-    --json "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"
+    --output "$out/speed_cuda.json" 2>&1 | tee "$out/speed_cuda.log"
 python3 benchmarks/train_speed.py --device cuda --config siamban_r50_l234 siamban_lite0 --steps 20 --warmup 5 \
     --output "$out/train_speed_cuda.json" 2>&1 | tee "$out/train_speed_cuda.log"

@@ -425,7 +425,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="frames per sequence for the bf16/fp16 box agreement check (0: skip)")
     p.add_argument("--sequences", type=Path, default=SHARED_SEQUENCES, help="real sequences (shared layout)")
     p.add_argument("--profile", action="store_true", help="print a torch.profiler table of each model's fastest path")
-    p.add_argument("--json", type=Path, help="output (default benchmarks/results/speed_<device>.json)")
+    p.add_argument("--output", "--json", dest="output", type=Path,
+                   help="JSON results (default benchmarks/results/speed_<device>.json)")
     args = p.parse_args(argv)
     if args.background_load < 0:
         p.error(f"--background-load {args.background_load}: must be 0 or more")
@@ -589,7 +590,7 @@ def measure(args: argparse.Namespace) -> dict:
             real = value[f"sequences_{measure}"]
             print(f"  {label:50} {value[f'sample_{measure}']:.4f} / {float('nan') if real is None else real:.4f}")
     report = {"protocol": protocol, "throughput_gflops": throughput, "results": rows, "box_agreement": agreement}
-    output = args.json or Path(__file__).resolve().parent / "results" / f"speed_{device.type}.json"
+    output = args.output or Path(__file__).resolve().parent / "results" / f"speed_{device.type}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2))
     print(f"-> {output}")

@@ -2,7 +2,7 @@
 full outputs and absurd options, and classify what each run did.
 
 Every input is made here, in a temporary folder (nothing is read from the repository but the bundled model, and
-nothing is written outside the temporary folder and ``--json``). Each case runs as ``python -m siamban ...`` in a
+nothing is written outside the temporary folder and ``--output``). Each case runs as ``python -m siamban ...`` in a
 subprocess with a timeout, in its own working folder, and ends in one class:
 
 - ``ok``: exit 0 and the output passes the case's sanity check (or the case allows either outcome);
@@ -16,7 +16,7 @@ subprocess with a timeout, in its own working folder, and ends in one class:
 
 Usage (from the repository root, about 5-10 minutes on 2 cores)::
 
-    python tools/hostile_sweep.py [--json benchmarks/results/hostile_sweep.json] [--jobs 2] [--only track]
+    python tools/hostile_sweep.py [--output benchmarks/results/hostile_sweep.json] [--jobs 2] [--only track]
 
 Run as root, a read-only folder does not stop writes (those cases accept either outcome); a small tmpfs is mounted
 for the full-disk cases when the system allows it, and ``/dev/full`` is copied with ``mknod`` so that no case can
@@ -926,7 +926,8 @@ def run_case(case: Case, index: int, base: Path, watched: list[Path], python: st
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", default=str(REPO / "benchmarks/results/hostile_sweep.json"),
+    parser.add_argument("--output", "--json", dest="output",
+                        default=str(REPO / "benchmarks/results/hostile_sweep.json"),
                         help="write the results here (default: %(default)s)")
     parser.add_argument("--jobs", type=int, default=2, help="cases run at once (default: %(default)s)")
     parser.add_argument("--only", help="run only cases whose name contains this text")
@@ -988,11 +989,11 @@ def main() -> int:
         "results": [{k: v.replace(str(base), "$SWEEP").replace(str(REPO), "$REPO") if isinstance(v, str) else v
                      for k, v in dataclasses.asdict(r).items()} for r in done],
     }
-    if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(args.json).with_suffix(".json.partial")
+    if args.output:
+        Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(args.output).with_suffix(".json.partial")
         tmp.write_text(json.dumps(report, indent=1) + "\n")
-        os.replace(tmp, args.json)
+        os.replace(tmp, args.output)
     return 0 if not bad else 1
 
 

@@ -2,7 +2,7 @@
 # Retrain the bundled default model (siamban_lite0) exactly as shipped. Run from the repository root after
 #   pip install -c constraints.txt -e ".[train]"
 # Needs ../shared/data/sequences (the train-role real sequences; val/heldout ones are never read) and about 2 GB of
-# disk for the generated sequences and the prepared crops. On 2 CPU cores steps 1-3 take about 75 minutes.
+# disk for the generated sequences and the prepared crops. On 2 CPU cores steps 1-3 take about 70 minutes.
 set -euo pipefail
 # 1. Real training data, prepared once (resumable): the train-role videos of shared/data/videos decoded
 #    sequentially into 511x511 context crops (about 1 minute), and the boxed still images (about 15 s).

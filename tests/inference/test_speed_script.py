@@ -18,7 +18,7 @@ def test_speed_script_writes_a_valid_report(tmp_path, capsys):
     output = tmp_path / "speed.json"
     threads = torch.get_num_threads()
     argv = ["--models", "lite0", "--paths", "eager", "fp32", "bf16", "--frames", "3", "--warmup", "1",
-            "--batch", "2", "--rounds", "3", "--iou-frames", "0", "--threads", str(threads), "--json", str(output)]
+            "--batch", "2", "--rounds", "3", "--iou-frames", "0", "--threads", str(threads), "--output", str(output)]
     try:
         load_benchmark_script("speed").main(argv)
     finally:
