@@ -25,8 +25,7 @@ def is_training_command(argv: Sequence[str]) -> bool:
     ``python -m siamban train`` (argv[0] is ``-m`` while the package is imported)."""
     if len(argv) < 2 or argv[1] != "train":
         return False
-    program = os.path.basename(argv[0])
-    return program in ("siamban", "-m", "__main__.py") or program.startswith("siamban-script")
+    return os.path.basename(argv[0]) in ("siamban", "-m")
 
 
 def quiet_openmp_waits(environ: MutableMapping[str, str] | None = None, argv: Sequence[str] | None = None) -> bool:

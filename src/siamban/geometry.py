@@ -200,19 +200,6 @@ def crop_windows_tensor(
     return values.round_().clamp_(0, 255).permute(0, 3, 1, 2).contiguous()
 
 
-def crop_window_tensor(
-    frame: torch.Tensor,
-    center: Sequence[float],
-    out_size: int,
-    window_size: int,
-    pad_color: np.ndarray,
-) -> torch.Tensor:
-    """``crop_window`` with torch ops on the frame's device: ``frame`` (H, W, 3) uint8 -> (1, 3, out, out) float32
-    (``crop_windows_tensor`` of one window)."""
-    one = np.asarray([window_size])
-    return crop_windows_tensor(frame, np.asarray([center]), out_size, one, np.asarray([pad_color]))
-
-
 def polygon_to_xywh(points: Sequence[float]) -> np.ndarray:
     """Axis-aligned (x, y, w, h) box for a VOT polygon, as the official VOT test scripts make it.
 

@@ -9,7 +9,7 @@ import torch
 from probe_model import moving_square_video, probe_model
 import torch.nn.functional as F
 
-from siamban.geometry import crop_window, crop_window_tensor, crop_windows_tensor, iou_xywh
+from siamban.geometry import crop_window, crop_windows_tensor, iou_xywh
 from siamban.inference import optimize_for_inference
 from siamban.tracker import SiamBANTracker
 from siamban.tracker.sequence import track_frames
@@ -23,7 +23,7 @@ def test_torch_crop_matches_the_opencv_crop_within_one_grey_level(center, out_si
     frame = np.random.default_rng(0).integers(0, 256, (240, 320, 3), dtype=np.uint8)
     pad = np.array([17.9, 128.2, 250.5])
     reference = crop_window(frame, center, out_size, window, pad).astype(np.int16)
-    ours = crop_window_tensor(torch.from_numpy(frame), center, out_size, window, pad)
+    ours = crop_windows_tensor(torch.from_numpy(frame), np.asarray([center]), out_size, np.asarray([window]), pad[None])
     assert ours.shape == (1, 3, out_size, out_size) and ours.dtype == torch.float32
     diff = np.abs(ours[0].permute(1, 2, 0).numpy().astype(np.int16) - reference)
     assert diff.max() <= 1 and (diff > 0).mean() < 0.15  # OpenCV resizes in fixed point: rounding differs

@@ -3,8 +3,8 @@ import torch
 import torch.nn.functional as F
 
 from siamban.config import SiamBANConfig
-from siamban.models import build_model, count_parameters
-from siamban.models.head import MultiBAN, xcorr_depthwise
+from siamban.models import build_head, build_model, count_parameters
+from siamban.models.head import xcorr_depthwise
 from siamban.models.neck import AdjustLayer, center_crop
 
 
@@ -33,8 +33,7 @@ def test_every_stage_has_the_official_shape():
 
 def test_the_official_heads_give_positive_distances_from_real_features():
     # The same heads as the R50 model, fed real (random-weight) neck features: exp makes every distance positive.
-    h = SiamBANConfig().head
-    head = MultiBAN(h.in_channels, h.cls_out_channels, h.weighted, h.hidden_channels, h.kernel_size).eval()
+    head = build_head(SiamBANConfig().head).eval()
     zn = [torch.randn(1, 256, 7, 7) for _ in range(3)]
     xn = [torch.randn(2, 256, 15, 15) * 10 for _ in range(3)]  # a smaller search than 31 keeps it fast
     with torch.inference_mode():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from siamban.config import SiamBANConfig
+from siamban.config import HeadConfig, SiamBANConfig
 from siamban.errors import ConfigError
 from siamban.models.backbones import build_backbone
 from siamban.models.head import MultiBAN
@@ -27,19 +27,19 @@ def build_model(cfg: SiamBANConfig) -> SiamBAN:
             )
         neck = AdjustAllLayer(cfg.neck.in_channels, cfg.neck.out_channels, cfg.neck.center_size, cfg.neck.crop_below)
         channels = list(cfg.neck.out_channels)
-    if not cfg.head.enabled or cfg.head.type != "MultiBAN":
-        raise ConfigError(f"BAN.TYPE {cfg.head.type!r} is not supported (only MultiBAN with BAN: true)")
+    head = build_head(cfg.head)
     if channels and list(cfg.head.in_channels) != channels:
         raise ConfigError(f"BAN.KWARGS.in_channels {list(cfg.head.in_channels)} does not match the neck's {channels}")
-    head = MultiBAN(
-        cfg.head.in_channels,
-        cfg.head.cls_out_channels,
-        cfg.head.weighted,
-        cfg.head.hidden_channels,
-        cfg.head.kernel_size,
-        loc_init=cfg.head.loc_init,
-    )
     return SiamBAN(backbone, neck, head)
+
+
+def build_head(cfg: HeadConfig) -> MultiBAN:
+    """The box-adaptive heads described by ``cfg`` (the ``BAN`` section; random weights)."""
+    if not cfg.enabled or cfg.type != "MultiBAN":
+        raise ConfigError(f"BAN.TYPE {cfg.type!r} is not supported (only MultiBAN with BAN: true)")
+    return MultiBAN(
+        cfg.in_channels, cfg.cls_out_channels, cfg.weighted, cfg.hidden_channels, cfg.kernel_size, loc_init=cfg.loc_init
+    )
 
 
 def count_parameters(model: torch.nn.Module) -> int:
